@@ -1,0 +1,187 @@
+"""Content-addressed experiment cache shared by every claim and every xdist worker.
+
+An entry's key is the SHA-256 of its kind, full configuration, seeds and a fingerprint of
+the lth modules that compute results. Entries are written to a temporary file and renamed
+into place, so a run killed at any moment (kill -9) leaves either a whole entry or none;
+an entry that cannot be read is recomputed with a warning. Large experiments are split
+into seed chunks; each chunk is claimed through a file lock, so two workers that need the
+same experiment compute different chunks instead of one waiting for the other.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import time
+import warnings
+from pathlib import Path
+from typing import Callable, Sequence
+
+import torch
+from filelock import FileLock, Timeout
+
+# Modules whose code decides what an experiment computes; a change to any invalidates the cache.
+COMPUTING_MODULES = ("rng", "models", "masks", "pruning", "training", "data", "experiments")
+
+
+def source_fingerprint() -> str:
+    """SHA-256 over the source of the modules that compute results."""
+    h = hashlib.sha256()
+    here = Path(__file__).parent
+    for name in COMPUTING_MODULES:
+        h.update(name.encode())
+        h.update((here / f"{name}.py").read_bytes())
+    return h.hexdigest()[:16]
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (str, int, float, bool)) or obj is None:
+        return obj
+    raise ValueError(f"experiment configuration must be plain data, got {type(obj).__name__}: {obj!r}")
+
+
+class Store:
+    """Cache rooted at ``root``; ``enabled=False`` computes everything and writes nothing."""
+
+    def __init__(self, root: str | os.PathLike, enabled: bool = True, log: Callable[[str], None] | None = None):
+        self.root = Path(root)
+        self.enabled = enabled
+        self.log = log or (lambda msg: None)
+        self.fingerprint = source_fingerprint()
+        self.hits = 0
+        self.misses = 0
+
+    def key(self, kind: str, config: dict, seeds: Sequence[int]) -> str:
+        blob = json.dumps(
+            {"kind": kind, "config": _jsonable(config), "seeds": [int(s) for s in seeds], "source": self.fingerprint},
+            sort_keys=True,
+        )
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.pt"
+
+    def load(self, key: str) -> dict | None:
+        """The entry, or None if absent or unreadable (an unreadable entry is removed with a warning)."""
+        if not self.enabled:
+            return None
+        path = self._path(key)
+        if not path.exists():
+            return None
+        try:
+            value = torch.load(path, map_location="cpu", weights_only=True)
+            if not isinstance(value, dict) or value.get("__key__") != key:
+                raise ValueError("entry does not hold its own key")
+        except Exception as e:  # truncated, corrupt, or written by something else
+            warnings.warn(f"lth cache entry {path} is unreadable ({type(e).__name__}: {e}); recomputing it")
+            path.unlink(missing_ok=True)
+            return None
+        self.hits += 1
+        value.pop("__key__")
+        return value
+
+    def save(self, key: str, value: dict) -> None:
+        """Write atomically: a temporary file in the same folder, flushed, then renamed over the key."""
+        if not self.enabled:
+            return
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pt")
+        try:
+            with os.fdopen(fd, "wb") as f:
+                torch.save({**value, "__key__": key}, f)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def lock(self, key: str) -> FileLock:
+        path = self._path(key).with_suffix(".lock")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return FileLock(str(path))
+
+    def cached(self, kind: str, config: dict, seeds: Sequence[int], compute: Callable[[], dict]) -> dict:
+        """The entry for (kind, config, seeds), computed and saved when missing."""
+        key = self.key(kind, config, seeds)
+        value = self.load(key)
+        if value is None:
+            self.misses += 1
+            value = compute()
+            self.save(key, value)
+        return value
+
+    def chunked(
+        self,
+        kind: str,
+        config: dict,
+        seeds: Sequence[int],
+        chunk_size: int,
+        compute: Callable[[list[int]], dict],
+    ) -> dict:
+        """Per-seed results for ``seeds``, computed in chunks that workers claim through locks.
+
+        ``compute(chunk)`` returns a dict whose tensors have the chunk's seeds as first
+        dimension (other values must agree between chunks); chunks are concatenated in seed order.
+        """
+        seeds = [int(s) for s in seeds]
+        if chunk_size < 1:
+            raise ValueError(f"chunk_size must be >= 1, got {chunk_size!r}")
+        chunks = [seeds[i : i + chunk_size] for i in range(0, len(seeds), chunk_size)]
+        keys = [self.key(kind, config, c) for c in chunks]
+        results: list[dict | None] = [self.load(k) for k in keys]
+        if not self.enabled:
+            results = [compute(c) for c in chunks]
+            self.misses += len(chunks)
+            return _concat(results)
+        deferred = []
+        for i, (c, k) in enumerate(zip(chunks, keys)):  # first pass: take every chunk nobody holds
+            if results[i] is not None:
+                continue
+            lock = self.lock(k)
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                deferred.append(i)
+                continue
+            try:
+                results[i] = self._compute_locked(kind, c, k, compute)
+            finally:
+                lock.release()
+        for i in deferred:  # second pass: wait for chunks other workers hold, compute any they abandoned
+            with self.lock(keys[i]):
+                results[i] = self._compute_locked(kind, chunks[i], keys[i], compute)
+        return _concat(results)
+
+    def _compute_locked(self, kind: str, chunk: list[int], key: str, compute: Callable[[list[int]], dict]) -> dict:
+        value = self.load(key)
+        if value is not None:
+            return value
+        self.misses += 1
+        t0 = time.perf_counter()
+        value = compute(chunk)
+        value["wall_s"] = torch.tensor([time.perf_counter() - t0] * len(chunk), dtype=torch.float64)
+        self.save(key, value)
+        self.log(f"{kind} seeds {chunk[0]}..{chunk[-1]}: computed in {time.perf_counter() - t0:.1f}s")
+        return value
+
+
+def _concat(parts: list[dict]) -> dict:
+    out = {}
+    for k in parts[0]:
+        vals = [p[k] for p in parts]
+        if isinstance(vals[0], torch.Tensor) and vals[0].dim() > 0:
+            out[k] = torch.cat(vals)
+        elif isinstance(vals[0], dict):
+            out[k] = _concat(vals)
+        elif isinstance(vals[0], list) and vals[0] and isinstance(vals[0][0], dict):
+            out[k] = [_concat([v[j] for v in vals]) for j in range(len(vals[0]))]
+        else:
+            out[k] = vals[0]
+    return out
