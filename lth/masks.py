@@ -68,8 +68,13 @@ def layer_density(masks: Masks) -> dict[str, torch.Tensor]:
 
 
 def apply(params: Params, masks: Masks) -> Params:
-    """A copy of ``params`` with pruned weights set to exactly zero (biases untouched)."""
-    return {k: (v * masks[k] if k in masks else v.clone()) for k, v in params.items()}
+    """A copy of ``params`` with pruned weights set to exactly zero (biases untouched).
+
+    ``torch.where``, not ``v * mask``: a product leaves -0.0 for negative weights and NaN for
+    infinite ones, where a pruned weight must be +0.0 bit for bit.
+    """
+    return {k: (torch.where(masks[k], v, torch.zeros((), dtype=v.dtype, device=v.device)) if k in masks else v.clone())
+            for k, v in params.items()}
 
 
 def is_nested(inner: Masks, outer: Masks) -> bool:

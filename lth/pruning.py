@@ -8,6 +8,7 @@ position: of two equal magnitudes, the weight with the lower row-major index
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Mapping
 
 import torch
@@ -126,6 +127,8 @@ def one_shot(weights: Params, rates: float | Mapping[str, float], rounds: int) -
 
 def one_shot_to_density(weights: Params, density: float) -> Masks:
     """One-shot layer-wise magnitude pruning to keep ``density`` of every layer (round half up)."""
+    if isinstance(density, bool) or not isinstance(density, (int, float)) or not (0.0 < float(density) <= 1.0):
+        raise ValueError(f"density must be in (0, 1], got {density!r}")
     d = float(density)
     if not (0.0 < d <= 1.0):
         raise ValueError(f"density must be in (0, 1], got {density!r}")
@@ -172,12 +175,17 @@ def unit_masks(weights: Params, keep_units: torch.Tensor) -> Masks:
     }
 
 
+def _check_keep(keep: object, n_units: int) -> int:
+    if isinstance(keep, bool) or not isinstance(keep, numbers.Integral) or not (0 < int(keep) <= n_units):
+        raise ValueError(f"keep must be an integer in [1, {n_units}], got {keep!r}")
+    return int(keep)
+
+
 def unit_prune(weights: Params, keep: int) -> Masks:
     """Keep the ``keep`` hidden units of largest magnitude (see :func:`unit_scores`); prune the rest whole."""
     check_weights(weights)
     scores = unit_scores(weights)
-    if not (isinstance(keep, int) and 0 < keep <= scores.shape[1]):
-        raise ValueError(f"keep must be an integer in [1, {scores.shape[1]}], got {keep!r}")
+    keep = _check_keep(keep, scores.shape[1])
     kept = keep_largest(scores, torch.ones_like(scores, dtype=torch.bool), torch.full((scores.shape[0],), keep))
     return unit_masks(weights, kept)
 
@@ -187,8 +195,9 @@ def random_unit_prune(weights: Params, keep: int, seeds: list[int], index: int =
     check_weights(weights)
     h = weight_names(weights)
     n_units = weights[h[0]].shape[2]
-    if not (isinstance(keep, int) and 0 < keep <= n_units):
-        raise ValueError(f"keep must be an integer in [1, {n_units}], got {keep!r}")
+    keep = _check_keep(keep, n_units)
+    if len(seeds) != weights[h[0]].shape[0]:
+        raise ValueError(f"{len(seeds)} seeds given for weights holding {weights[h[0]].shape[0]} networks")
     scores = torch.stack([torch.rand(n_units, generator=rng.generator(int(s), "random_mask", index)) for s in seeds])
     kept = keep_largest(scores, torch.ones_like(scores, dtype=torch.bool), torch.full((len(seeds),), keep))
     return unit_masks(weights, kept.to(weights[h[0]].device))

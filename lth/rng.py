@@ -25,7 +25,10 @@ def stream_seed(seed: int, purpose: str, *index: int) -> int:
         raise ValueError(f"unknown random stream {purpose!r}; known: {sorted(STREAMS)}")
     if int(seed) < 0 or any(int(i) < 0 for i in index):
         raise ValueError(f"seeds and stream indices must be non-negative, got {seed}, {index}")
-    state = np.random.SeedSequence([int(seed), STREAMS[purpose], *map(int, index)]).generate_state(2, np.uint32)
+    seed = int(seed)
+    # 32-bit words of the seed, then the purpose and how many indices follow: no two requests share entropy
+    words = [seed & 0xFFFFFFFF, seed >> 32, STREAMS[purpose], len(index), *map(int, index)]
+    state = np.random.SeedSequence(words).generate_state(2, np.uint32)
     return int((int(state[0]) << 31) ^ int(state[1]))
 
 

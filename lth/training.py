@@ -49,11 +49,12 @@ class TrainConfig:
             positive_int(name)
         if self.optimizer not in OPTIMIZERS:
             raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {self.optimizer!r}")
-        if not (isinstance(self.lr, (int, float)) and self.lr > 0 and math.isfinite(self.lr)):
+        if isinstance(self.lr, bool) or not (isinstance(self.lr, (int, float)) and self.lr > 0 and math.isfinite(self.lr)):
             raise ValueError(f"lr must be a positive number, got {self.lr!r}")
         if self.iterations % self.eval_every:
             raise ValueError(f"iterations ({self.iterations}) must be a multiple of eval_every ({self.eval_every})")
-        if not (0 <= self.rewind_iteration < self.iterations):
+        if isinstance(self.rewind_iteration, bool) or not isinstance(self.rewind_iteration, int) \
+                or not (0 <= self.rewind_iteration < self.iterations):
             raise ValueError(f"rewind_iteration must be in [0, iterations), got {self.rewind_iteration!r}")
         for name in ("beta1", "beta2", "momentum"):
             if not (0.0 <= getattr(self, name) < 1.0):
@@ -109,7 +110,8 @@ class MaskedTrainer:
         self.dense = all(bool(m.all()) for m in masks.values())
         self.params = []
         for l in range(self.L):
-            self.params += [(params[f"w{l}"] * masks[f"w{l}"]).contiguous(), params[f"b{l}"].clone()]
+            w = torch.where(masks[f"w{l}"], params[f"w{l}"], torch.zeros((), dtype=params[f"w{l}"].dtype, device=params[f"w{l}"].device))
+            self.params += [w.contiguous(), params[f"b{l}"].clone()]  # pruned: +0.0, not -0.0 (see masks.apply)
         self.grads = [torch.zeros_like(p) for p in self.params]
         if cfg.optimizer == "adam":
             self.exp_avg = [torch.zeros_like(p) for p in self.params]

@@ -1,0 +1,36 @@
+"""Test helpers: small synthetic data and brute-force reference implementations."""
+from __future__ import annotations
+
+import torch
+
+from lth import data
+
+
+def synthetic(n_features: int = 16, n_classes: int = 4, n_train: int = 240, n_val: int = 60, n_test: int = 60, seed: int = 0) -> data.Dataset:
+    """A small learnable classification set: labels from a fixed random linear teacher."""
+    g = torch.Generator().manual_seed(seed)
+    n = n_train + n_val + n_test
+    x = torch.randn(n, n_features, generator=g)
+    teacher = torch.randn(n_features, n_classes, generator=g)
+    y = (x @ teacher).argmax(1)
+    a, b = n_train, n_train + n_val
+    return data.Dataset("synthetic", x[:a], y[:a], x[a:b], y[a:b], x[b:], y[b:])
+
+
+def tied_weights(shapes, n_seeds: int, levels: int, seed: int) -> dict[str, torch.Tensor]:
+    """Weights [S, fan_in, fan_out] whose magnitudes take only ``levels`` values (many ties, both signs)."""
+    g = torch.Generator().manual_seed(seed)
+    out = {}
+    for l, (a, b) in enumerate(shapes):
+        mag = torch.randint(0, levels, (n_seeds, a, b), generator=g).float() / levels
+        sign = torch.randint(0, 2, (n_seeds, a, b), generator=g).float() * 2 - 1
+        out[f"w{l}"] = mag * sign
+        out[f"b{l}"] = torch.zeros(n_seeds, b)
+    return out
+
+
+def reference_keep(scores: list[float], eligible: list[bool], k: int) -> list[bool]:
+    """Brute force: keep the k largest eligible scores; on ties the lower index wins."""
+    order = sorted((i for i in range(len(scores)) if eligible[i]), key=lambda i: (-scores[i], i))
+    kept = set(order[:k])
+    return [i in kept for i in range(len(scores))]
