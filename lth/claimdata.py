@@ -36,7 +36,7 @@ def accuracy_figure(lab: Lab, metric: str = "test_acc_es", with_controls: bool =
 def curves_figure(lab: Lab) -> dict:
     """Validation accuracy against iteration at Pm about 100, 51, 21, 7 and 3.6% (Fig. 3 style)."""
     rounds = lab.lenet_iterative()["rounds"]
-    its = rounds[0]["eval_iterations"].tolist()
+    its = list(rounds[0]["eval_iterations"])
     series = []
     for r in (0, *lab.preset.levels):
         acc = rounds[r]["val_acc"]

@@ -250,13 +250,12 @@ def write_claims(config: pytest.Config, claims: list[dict], started: float) -> P
         json.dump(doc, f, indent=1, default=float)
     os.replace(tmp, path)
     lines = [f"lth: {path} ({len(claims)} claims, scale {preset.name}, seed base {doc['seed_base']})"]
-    try:
-        from lth import report
+    from lth import report
 
-        html = report.write_html(path, out_dir / "claims.html")
-        lines.append(f"lth: {html}")
-    except ImportError:
-        pass
+    try:
+        lines.append(f"lth: {report.write_html(path, out_dir / 'claims.html')}")
+    except Exception as e:  # claims.json is written; a page problem must not fail a long run's end
+        lines.append(f"lth: claims.html not written: {type(e).__name__}: {e}")
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     for line in lines:
         if reporter is not None:
