@@ -13,6 +13,12 @@ from lth import claimdata, stats
     paper_numbers=("ICLR: at Pm = 21% early stopping occurs 38% earlier; tickets are up to 0.35 points more accurate "
                    "at iteration 50K; at 51.3% the ticket learns faster than the dense network."),
 )
+@pytest.mark.lth_xfail(scale="ci", reason=(
+    "At ci (16 seeds, 2,000 iterations a round) tickets are as accurate as the dense network at 51% and 21% "
+    "(non-inferiority p < 1e-11) but do not stop measurably earlier at 51%: early stop 1738 vs 1862 "
+    "(p = 0.11, seed base 0); GPU pilot at 2,000 iterations: 1825 vs 1783 (p 0.64), 1808 vs 1725 (p 0.78). "
+    "The validation loss has not turned upward by 2,000 iterations, so early stopping sits near the end for both; "
+    "the paper's 50,000 iterations (scale 'paper') are needed for this half of the claim."))
 def test_iterative_pruning_finds_winning_tickets(lth_lab, claim):
     p = lth_lab.preset
     rounds = lth_lab.lenet_iterative()["rounds"]

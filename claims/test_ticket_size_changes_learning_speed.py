@@ -12,6 +12,11 @@ from lth import claimdata, stats
     paper_numbers=("ICLR: at 21% early stopping is 38% earlier than dense; at Pm = 3.6% a ticket 'regresses to the "
                    "performance of the original network'."),
 )
+@pytest.mark.lth_xfail(scale="ci", reason=(
+    "At ci (16 seeds, 2,000 iterations a round) both steps point the claimed way but neither is significant: "
+    "early stop dense 1862, Pm 21% 1600, Pm 3.6% 1838 (p = 0.014 and 0.018 against alpha 0.001, seed base 0); "
+    "GPU pilot at 2,000 iterations: p = 0.35 and 0.13 for the fall. Early stopping needs the validation loss to "
+    "turn upward, which takes more iterations than ci affords (scale 'paper' runs the paper's 50,000)."))
 def test_ticket_size_changes_learning_speed(lth_lab, claim):
     p = lth_lab.preset
     rounds = lth_lab.lenet_iterative()["rounds"]

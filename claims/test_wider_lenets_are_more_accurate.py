@@ -10,6 +10,7 @@ from lth import evidence, stats
     statement="Wider LeNet-300-100-family networks (3:1 hidden widths) reach higher test accuracy after the same number of iterations.",
     source="arXiv 1803.03635v1, Sec. 3 (MNIST, network size)",
     paper_numbers="v1: larger fully connected MNIST networks train to higher accuracy (no single number quoted here).",
+    schedule=-1,  # its width runs share nothing with the pruning run: start them first, on another worker
 )
 def test_wider_lenets_are_more_accurate(lth_lab, claim):
     widths = lth_lab.preset.widths

@@ -9,6 +9,7 @@ from lth import evidence, stats
     id="XOR-1",
     statement="Wider 2-H-1 networks fit XOR more often under a fixed training budget.",
     source="arXiv 1803.03635v1, Sec. 2 (XOR)",
+    schedule=1,  # seconds of work: last, to fill a worker's idle end
     paper_numbers="v1: the chance that a network converges grows with its hidden-layer width (2 to 10 units).",
 )
 def test_wider_xor_networks_converge_more_often(lth_lab, claim):

@@ -10,6 +10,7 @@ from lth import evidence, stats
                "initial weights gives networks that converge more often than the same units freshly initialised "
                "(architecture only) and than 2 random units of the same initial network (initialisation only)."),
     source="arXiv 1803.03635v1, Sec. 2 (XOR, pruned networks)",
+    schedule=1,  # seconds of work: last, to fill a worker's idle end
     paper_numbers="v1: pruned-and-reset XOR networks converge reliably; reinitialised or rearranged ones do worse.",
 )
 def test_xor_tickets_beat_controls(lth_lab, claim):

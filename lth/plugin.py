@@ -39,7 +39,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "claim(id, statement, source, paper_numbers): a claim of the paper, tested over seeds")
+    config.addinivalue_line("markers", "claim(id, statement, source, paper_numbers, schedule=0): a claim of the paper, "
+                                       "tested over seeds; lower schedule runs first")
     config.addinivalue_line("markers", "lth_xfail(scale, reason): the claim does not reproduce at this scale (strict xfail there)")
     seeds, base = config.getoption("--lth-seeds"), config.getoption("--lth-seed-base")
     if seeds is not None and seeds < 4:
@@ -64,6 +65,10 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
     claims = [i for i in items if i.get_closest_marker("claim")]
     config._lth_m = len(claims)
+    # Claims whose experiments share nothing with the others declare a lower `schedule`: they start
+    # first, so one worker computes them while another begins the shared pruning run. A stable sort:
+    # every xdist worker collects the same order.
+    items.sort(key=lambda i: i.get_closest_marker("claim").kwargs.get("schedule", 0) if i.get_closest_marker("claim") else 0)
     scale = config.getoption("--lth-scale")
     for item in claims:
         for mark in item.iter_markers("lth_xfail"):

@@ -1,0 +1,89 @@
+"""The pytest plugin: options, strict xfail per scale, evidence to claims.json (also through xdist)."""
+import json
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+CLAIM_FILE = '''
+import numpy as np
+import pytest
+from lth import stats
+
+def _run(claim, a, b):
+    result = stats.welch(a, b, alpha=claim.alpha, label="a > b", seed=claim.seed, n_resamples=50)
+    claim.conclude(result, measured=f"a {np.mean(a):.3f} vs b {np.mean(b):.3f}",
+                   figures=[{"type": "strip", "title": "t", "ylabel": "y",
+                             "groups": [{"name": "a", "values": list(a)}]}],
+                   seeds={"fake": [0, 1, 2]})
+
+@pytest.mark.claim(id="FAKE-1", statement="a beats b.", source="here", paper_numbers="none")
+def test_reproduced(claim):
+    _run(claim, np.linspace(1.0, 1.1, 8), np.linspace(0.0, 0.1, 8))
+
+@pytest.mark.claim(id="FAKE-2", statement="b beats a.", source="here", paper_numbers="none")
+def test_contradicted(claim):
+    _run(claim, np.linspace(0.0, 0.1, 8), np.linspace(1.0, 1.1, 8))
+
+@pytest.mark.claim(id="FAKE-3", statement="a beats a.", source="here", paper_numbers="none")
+@pytest.mark.lth_xfail(scale="ci", reason="measured: no difference")
+def test_expected_failure(claim):
+    _run(claim, np.linspace(0.0, 0.1, 8), np.linspace(0.0, 0.1, 8)[::-1])
+
+@pytest.mark.claim(id="FAKE-4", statement="crashes.", source="here", paper_numbers="none")
+def test_crash(claim):
+    raise RuntimeError("boom")
+'''
+
+
+@pytest.fixture
+def project(pytester):
+    pytester.makepyfile(test_fake_claims=CLAIM_FILE)
+    return pytester
+
+
+def _claims(pytester):
+    return {c["id"]: c for c in json.loads((pytester.path / "reports" / "claims.json").read_text())["claims"]}
+
+
+@pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["in-process", "xdist"])
+def test_verdicts_outcomes_and_evidence_reach_claims_json(project, xdist):
+    result = project.runpytest_subprocess("--lth-report", "reports", "--lth-no-cache", *xdist)
+    result.assert_outcomes(passed=1, failed=2, xfailed=1)
+    result.stdout.fnmatch_lines(["*FAKE-2 contradicted: b beats a. Measured: a 0.050 vs b 1.050*p = *"])
+    claims = _claims(project)
+    assert claims["FAKE-1"]["verdict"] == "reproduced" and claims["FAKE-1"]["outcome"] == "passed"
+    assert claims["FAKE-2"]["verdict"] == "contradicted" and claims["FAKE-2"]["outcome"] == "failed"
+    assert claims["FAKE-3"]["outcome"] == "xfailed" and claims["FAKE-3"]["xfail_reason"] == "measured: no difference"
+    assert claims["FAKE-4"]["verdict"] == "error" and "boom" in claims["FAKE-4"]["measured"]
+    for c in claims.values():
+        assert c["alpha"] == pytest.approx(0.01 / 4)  # Bonferroni over the four claims collected
+        assert 0 <= c["p_value"] <= c["p_holm"] <= 1
+    assert claims["FAKE-1"]["figures"][0]["type"] == "strip"
+    doc = json.loads((project.path / "reports" / "claims.json").read_text())
+    for key in ("scale", "seed_base", "seeds", "device", "versions", "git_commit", "wall_time_s", "protocol", "command"):
+        assert key in doc
+
+
+def test_smoke_scale_records_verdicts_without_asserting(project):
+    result = project.runpytest_subprocess("--lth-scale", "smoke", "--lth-no-cache",
+                                          "-k", "not crash")
+    result.assert_outcomes(passed=3)
+    assert _claims(project)["FAKE-2"]["verdict"] == "contradicted"
+
+
+def test_xfail_applies_only_at_its_scale_and_is_strict(project):
+    result = project.runpytest_subprocess("--lth-scale", "paper", "--lth-no-cache",
+                                          "-k", "expected_failure")
+    result.assert_outcomes(failed=1)  # not marked at paper scale: an honest 'not reproduced' fails
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--lth-seeds", "1"], "--lth-seeds must be >= 4"),
+    (["--lth-seed-base", "-3"], "--lth-seed-base must be >= 0"),
+    (["--lth-scale", "huge"], "invalid choice: 'huge'"),
+])
+def test_bad_options_are_usage_errors(project, args, message):
+    result = project.runpytest_subprocess(*args)
+    assert result.ret != 0
+    assert message in result.stderr.str()

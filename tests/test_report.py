@@ -1,0 +1,377 @@
+"""The claims report (lth/report.py) and its command line, built from a stored claims.json.
+
+tests/data/claims-small.json is a smoke run trimmed by hand: CAL-1 (strip and bar figures,
+reproduced), MNIST-3 (line, hand-set to contradicted and failed), MNIST-6 (hist, xfailed with a
+reason) and XOR-1 (bar, reproduced). No test here runs an experiment.
+"""
+from __future__ import annotations
+
+import copy
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from lth import report
+from lth.__main__ import main
+
+ROOT = Path(__file__).resolve().parents[1]
+SMALL = Path(__file__).parent / "data" / "claims-small.json"
+SVG_NS = "http://www.w3.org/2000/svg"
+ALLOWED_URLS = {SVG_NS, "http://www.w3.org/1999/xlink"}  # namespace names, never fetched
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class Page(HTMLParser):
+    """Checks that tags nest and close, and records what the tests look for: the verdict table's
+    rows, each claim section's <svg> count and badges, the header's counts."""
+
+    def __init__(self, text: str):
+        super().__init__(convert_charrefs=True)
+        self.stack: list[tuple[str, dict]] = []
+        self.errors: list[str] = []
+        self.rows: list[str] = []  # data-claim of each row of the verdict table, in order
+        self.row_badges: dict[str, list[str]] = {}
+        self.sections: dict[str, dict] = {}  # data-claim -> {"svgs": n, "badges": [...], "text": "..."}
+        self.counts: dict[str, int] = {}
+        self.ids: list[str] = []
+        self._badge: list[str] | None = None
+        self._count: dict | None = None
+        self.feed(text)
+        self.close()
+        if self.stack:
+            self.errors.append(f"unclosed at the end: {[t for t, _ in self.stack]}")
+
+    def _inside(self, tag: str, cls: str | None = None) -> dict | None:
+        for t, a in reversed(self.stack):
+            if t == tag and (cls is None or cls in (a.get("class") or "").split()):
+                return a
+        return None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.append(a["id"])
+        section = self._inside("section", "claim")
+        if tag == "section" and "claim" in (a.get("class") or "").split():
+            self.sections[a["data-claim"]] = {"svgs": 0, "badges": [], "text": []}
+        elif tag == "svg" and section is not None:
+            self.sections[section["data-claim"]]["svgs"] += 1
+        if tag == "tr" and self._inside("table", "verdicts") and "data-claim" in a:
+            self.rows.append(a["data-claim"])
+            self.row_badges[a["data-claim"]] = []
+        if tag == "span" and "badge" in (a.get("class") or "").split():
+            self._badge = [a["class"]]
+        if tag == "li" and self._inside("ul", "counts"):
+            self._count = {"class": a.get("class", ""), "text": []}
+        if tag not in VOID:
+            self.stack.append((tag, a))
+
+    def handle_startendtag(self, tag, attrs):
+        if dict(attrs).get("id"):
+            self.ids.append(dict(attrs)["id"])
+
+    def handle_endtag(self, tag):
+        if tag in VOID:
+            return
+        if not self.stack or self.stack[-1][0] != tag:
+            open_tag = self.stack[-1][0] if self.stack else None
+            self.errors.append(f"</{tag}> at line {self.getpos()[0]} closes <{open_tag}>")
+            return
+        _, a = self.stack.pop()
+        if tag == "span" and self._badge is not None and "badge" in (a.get("class") or "").split():
+            cls, text = self._badge[0], " ".join("".join(self._badge[1:]).split())
+            row = self._inside("tr")
+            section = self._inside("section", "claim")
+            if row is not None and row.get("data-claim"):
+                self.row_badges[row["data-claim"]].append(f"{cls}|{text}")
+            elif section is not None:
+                self.sections[section["data-claim"]]["badges"].append(f"{cls}|{text}")
+            self._badge = None
+        if tag == "li" and self._count is not None:
+            n, *label = " ".join("".join(self._count["text"]).split()).split(" ", 1) or ["0"]
+            self.counts[label[0] if label else ""] = int(n)
+            self._count = None
+
+    def handle_data(self, data):
+        if self._badge is not None:
+            self._badge.append(data)
+        if self._count is not None:
+            self._count["text"].append(data + " ")
+        section = self._inside("section", "claim")
+        if section is not None:
+            self.sections[section["data-claim"]]["text"].append(data)
+
+
+@pytest.fixture(scope="module")
+def doc() -> dict:
+    return json.loads(SMALL.read_text())
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory) -> tuple[Path, str]:
+    folder = tmp_path_factory.mktemp("report")
+    src = folder / "claims.json"
+    shutil.copy(SMALL, src)
+    out = report.write_html(src)
+    return out, out.read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def page(built) -> Page:
+    return Page(built[1])
+
+
+def write(tmp_path: Path, doc, name="claims.json") -> Path:
+    path = tmp_path / name
+    path.write_text(json.dumps(doc) if not isinstance(doc, str) else doc)
+    return path
+
+
+def section_text(page: Page, cid: str) -> str:
+    return " ".join("".join(page.sections[cid]["text"]).split())
+
+
+# ----------------------------------------------------------------------------- the page
+
+def test_builds_beside_the_json_from_the_stored_file(built):
+    out, text = built
+    assert out.name == "claims.html"
+    assert sorted(p.name for p in out.parent.iterdir()) == ["claims.html", "claims.json"]  # no temp file left
+    assert text.startswith("<!DOCTYPE html>")
+
+
+def test_html_nests_and_closes_and_every_svg_is_xml(built, page):
+    assert page.errors == []
+    svgs = re.findall(r"<svg\b.*?</svg>", built[1], flags=re.S)
+    assert len(svgs) == 5  # CAL-1 two, MNIST-3 one, MNIST-6 one, XOR-1 one
+    for svg in svgs:
+        root = ET.fromstring(svg)
+        assert root.tag == f"{{{SVG_NS}}}svg"
+        assert root.get("viewBox")
+    assert len(page.ids) == len(set(page.ids)), "ids must be unique across the inline SVGs"
+
+
+def test_every_claim_has_its_row_and_its_section_with_its_figures(doc, page):
+    ids = [c["id"] for c in doc["claims"]]
+    assert page.rows == ids
+    assert list(page.sections) == ids
+    for c in doc["claims"]:
+        assert page.sections[c["id"]]["svgs"] == len(c["figures"]) >= 1, c["id"]
+    assert page.sections["CAL-1"]["svgs"] == 2
+
+
+def test_each_figure_type_is_drawn(built):
+    for kind in ("line", "bar", "hist", "strip"):
+        assert re.search(rf'<figure class="fig-{kind}[ "].*?<svg', built[1], flags=re.S), kind
+
+
+def test_contradicted_claim_renders_as_contradicted(page):
+    assert page.row_badges["MNIST-3"] == ["badge contradicted|\u2717 contradicted"]
+    assert page.sections["MNIST-3"]["badges"] == ["badge contradicted|\u2717 contradicted"]
+    assert "Contradicted:" in section_text(page, "MNIST-3")
+
+
+def test_reproduced_and_failed_claims_look_alike_but_say_different_things(page):
+    assert page.row_badges["XOR-1"] == ["badge reproduced|\u2713 reproduced"]
+    assert page.row_badges["CAL-1"] == ["badge reproduced|\u2713 reproduced"]
+
+
+def test_xfailed_claim_shows_expected_failure_and_its_reason(doc, page, built):
+    assert page.row_badges["MNIST-6"] == ["badge xfailed|\u2298 expected failure"]
+    reason = next(c["xfail_reason"] for c in doc["claims"] if c["id"] == "MNIST-6")
+    row = re.search(r'<tr class="row-xfailed" data-claim="MNIST-6">.*?</tr>', built[1], flags=re.S).group(0)
+    assert reason.replace("'", "&#39;") in row
+    assert "Expected failure at scale smoke" in section_text(page, "MNIST-6")
+
+
+def test_header_counts_every_state(page):
+    assert page.counts == {"reproduced": 2, "not reproduced": 0, "contradicted": 1, "expected failures": 1,
+                           "errors": 0}
+
+
+def test_header_names_the_run_and_the_command_that_repeats_it(doc, built):
+    text = built[1]
+    for needle in ("smoke", doc["device"], doc["git_commit"], doc["versions"]["torch"], "39.7 s", "seed base 0",
+                   "xor 200", "mnist 2"):
+        assert needle in text, needle
+    assert f"<code>{doc['command']} --lth-seed-base 0</code>" in text
+
+
+def test_claim_sections_show_method_comparisons_and_the_papers_number(doc, page):
+    for c in doc["claims"]:
+        text = section_text(page, c["id"])
+        assert " ".join(c["paper_numbers"].split()) in text
+        assert " ".join(c["measured"].split()) in text
+        assert c["test"] in text and "MDE" in text
+        for k in c["comparisons"]:
+            assert k["label"] in text
+
+
+def test_protocol_and_experiment_timings_once_each(doc, built):
+    text = built[1]
+    protocol = text[text.index('id="protocol"'):]
+    for p in doc["protocol"]:
+        assert f'<td class="mono">{p["name"]}</td>' in protocol
+    rows = re.findall(r"<tr><td>([^<]+)</td><td class=\"num\">", protocol)
+    names = {e["experiment"] for c in doc["claims"] for e in c["experiments"]}
+    assert sorted(rows) == sorted(names)  # "xor H=4" is used by CAL-1 and XOR-1: one row
+    assert rows.index("xor H=2") < rows.index("xor H=10")  # natural order
+
+
+def test_no_external_references_scripts_or_fonts(built):
+    text = built[1]
+    urls = set(re.findall(r"https?://[^\s\"'<>)]+", text))
+    assert urls <= ALLOWED_URLS, urls - ALLOWED_URLS
+    assert not re.search(r"<script|<link|<iframe|<img|@import|@font-face|\bsrc=", text, flags=re.I)
+    assert not re.search(r"url\((?!#)", text)
+    assert "<?xml" not in text and "<!DOCTYPE svg" not in text
+    assert "<text" not in text  # svg.fonttype 'path': glyphs are paths, no font is needed
+
+
+def test_printable(built):
+    assert "@media print" in built[1]
+
+
+def test_output_is_reproducible(tmp_path):
+    a = report.write_html(SMALL, tmp_path / "a.html").read_bytes()
+    b = report.write_html(SMALL, tmp_path / "b.html").read_bytes()
+    assert a == b
+
+
+def test_reproduce_command_adds_the_seed_base_once():
+    assert report.reproduce_command({"command": "pytest claims -n 2", "seed_base": 7}) == \
+        "pytest claims -n 2 --lth-seed-base 7"
+    for cmd in ("pytest claims --lth-seed-base 7", "pytest claims --lth-seed-base=7"):
+        assert report.reproduce_command({"command": cmd, "seed_base": 7}) == cmd
+
+
+# ----------------------------------------------------------------------------- robustness
+
+def test_nulls_nans_no_figures_and_errors_still_build(tmp_path, doc):
+    d = copy.deepcopy(doc)
+    cal, mnist3, mnist6, xor1 = d["claims"]
+    line = mnist3["figures"][0]
+    line["series"][0]["y"][2] = None
+    line["series"][0]["lo"][5] = math.nan
+    line["series"][1]["x"][0] = None
+    line["series"][2]["y"] = [None] * len(line["series"][2]["y"])
+    line["hlines"][0]["lo"] = None
+    cal["figures"][0]["groups"][0]["values"].append(math.nan)
+    xor1["figures"][0]["y"][0] = None
+    mnist6["figures"][0]["panels"][0]["series"][0]["density"][0] = math.inf
+    d["claims"].append({"id": "ERR-1", "statement": "A claim whose test crashed.", "verdict": "error",
+                        "outcome": "failed", "p_value": None, "figures": [], "error": "RuntimeError: boom"})
+    d["claims"].append({"id": "EMPTY-1", "statement": "No figures.", "verdict": "not reproduced",
+                        "outcome": "failed", "p_value": math.nan, "ci": [math.nan, math.nan], "figures": [],
+                        "comparisons": [], "experiments": []})
+    d["claims"].append({"id": "ODD-1", "statement": "Unknown figure type.", "verdict": "reproduced",
+                        "outcome": "passed", "figures": [{"type": "sankey", "title": "?"}, {"type": "line"}]})
+    path = write(tmp_path, json.dumps(d, allow_nan=True))
+    text = report.write_html(path).read_text()
+    page = Page(text)
+    assert page.errors == []
+    assert page.rows == [c["id"] for c in d["claims"]]
+    assert page.sections["ERR-1"]["svgs"] == 0 and "No figures for this claim." in section_text(page, "ERR-1")
+    assert page.row_badges["ERR-1"] == ["badge error|! error"]
+    assert "RuntimeError: boom" in section_text(page, "ERR-1")
+    assert page.sections["ODD-1"]["svgs"] == 1  # the empty line figure draws; the unknown type is named
+    assert "figure type &#39;sankey&#39; is not one the report draws" in text
+    assert "without a finite value" in text
+    assert page.counts["errors"] == 1
+    for svg in re.findall(r"<svg\b.*?</svg>", text, flags=re.S):
+        ET.fromstring(svg)
+        assert "NaN" not in svg and "nan " not in svg
+
+
+def test_claims_collected_but_never_recorded_are_called_out(tmp_path, doc, built):
+    assert "recorded no evidence" not in built[1]
+    d = copy.deepcopy(doc)
+    for c in d["claims"]:
+        c["m"] = 5  # five claim tests collected, four concluded
+    text = report.write_html(write(tmp_path, d)).read_text()
+    assert "1 of 5 collected claims recorded no evidence:" in text
+
+
+def test_render_figure_for_each_type_gives_bare_svg(doc):
+    specs = [f for c in doc["claims"] for f in c["figures"]]
+    assert {f["type"] for f in specs} == {"line", "bar", "hist", "strip"}
+    for i, spec in enumerate(specs):
+        svg, notes = report.render_figure(spec, prefix=f"t{i}-")
+        assert svg.startswith("<svg ") and svg.endswith("</svg>"), spec["type"]
+        assert notes == []
+        assert all(v.startswith(f"t{i}-") for v in re.findall(r'\bid="([^"]+)"', svg))
+
+
+def test_mismatched_series_lengths_are_noted():
+    spec = {"type": "line", "title": "t", "xlabel": "x", "ylabel": "y", "xscale": "linear", "xinvert": False,
+            "series": [{"name": "a", "x": [1, 2, 1, 2], "y": [0.5, 0.6], "lo": [0.4, 0.5], "hi": [0.6, 0.7]}],
+            "hlines": []}
+    svg, notes = report.render_figure(spec)
+    assert svg is not None and notes == ["series 'a': 4 x values but 2 y values; the first 2 pairs are drawn"]
+
+
+# ----------------------------------------------------------------------------- loading errors
+
+@pytest.mark.parametrize("content, problem", [
+    (None, "no such file"),
+    ("{\"scale\": \"smoke\",", "invalid JSON at line 1"),
+    ("[1, 2]", "expected a JSON object"),
+    (json.dumps({"scale": "smoke", "seeds": {}}), "missing required keys 'seed_base', 'claims'"),
+    (json.dumps({"scale": "smoke", "seed_base": 0, "seeds": {}, "claims": {}}), "'claims' must be a list"),
+    (json.dumps({"scale": "smoke", "seed_base": 0, "seeds": {}, "claims": [{"id": "X-1", "statement": "s"}]}),
+     "claims[0] (X-1) is missing required key 'verdict'"),
+])
+def test_load_claims_names_the_file_and_the_problem(tmp_path, content, problem):
+    path = tmp_path / "claims.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(report.ReportError) as e:
+        report.load_claims(path)
+    assert isinstance(e.value, ValueError)
+    msg = str(e.value)
+    assert msg.startswith(f"{path}: ") and problem in msg and "\n" not in msg
+
+
+# ----------------------------------------------------------------------------- command line
+
+def test_cli_builds_the_page(tmp_path, capsys):
+    out = tmp_path / "out" / "page.html"
+    assert main(["report", str(SMALL), "-o", str(out)]) == 0
+    assert capsys.readouterr().out.strip() == str(out)
+    assert Page(out.read_text()).rows == ["CAL-1", "MNIST-3", "MNIST-6", "XOR-1"]
+
+
+@pytest.mark.parametrize("content, problem", [(None, "no such file"), ("{not json", "invalid JSON"),
+                                              ('{"claims": []}', "missing required keys")])
+def test_cli_errors_are_one_line_and_exit_2(tmp_path, capsys, content, problem):
+    path = tmp_path / "claims.json"
+    if content is not None:
+        path.write_text(content)
+    assert main(["report", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and str(path) in err and problem in err and "Traceback" not in err
+    assert not (tmp_path / "claims.html").exists()
+
+
+def test_cli_default_path_and_no_traceback_from_python_m(tmp_path):
+    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    run = subprocess.run([sys.executable, "-m", "lth", "report"], cwd=tmp_path, env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 2
+    assert run.stderr.strip() == ("lth report: error: reports/claims.json: no such file "
+                                  "(a claims run, `pytest claims/`, writes it)")
+    (tmp_path / "reports").mkdir()
+    shutil.copy(SMALL, tmp_path / "reports" / "claims.json")
+    run = subprocess.run([sys.executable, "-m", "lth", "report"], cwd=tmp_path, env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert (tmp_path / "reports" / "claims.html").is_file()
