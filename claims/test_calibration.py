@@ -1,5 +1,4 @@
 """CAL-1: the machinery does not declare two seed sets of one configuration different (A/A)."""
-import numpy as np
 import pytest
 
 from lth import evidence, stats

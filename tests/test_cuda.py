@@ -2,7 +2,6 @@
 import pytest
 import torch
 
-from lth import masks as M
 from lth import models, pruning, training
 from lth.data import Dataset
 

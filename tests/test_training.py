@@ -1,7 +1,6 @@
 """The masked, seed-batched training loop: gradients, masks, rewinding, batching, determinism, accuracy."""
 from __future__ import annotations
 
-import math
 
 import pytest
 import torch
