@@ -80,6 +80,7 @@ def main() -> None:
         ("torch dense baseline (a), S=1", steps.torch_dense(), 1),
     ]
     for name, fn, n_models in variants:
+        _cpu.settle(10.0)  # wait for a quiet, fast host (see _cpu.py)
         quiet_start = _cpu.snapshot()
         per_call = wall_per_call(fn)
         per_model = per_call / n_models
@@ -94,6 +95,9 @@ def main() -> None:
         o = _cpu.others(quiet_start, _cpu.snapshot())
         if o is not None and o[1] > 0.1:
             print(f"  (noisy: other processes took {o[1]:.0%} of a core meanwhile)")
+        probe, best = _cpu.probe_us(), _cpu.best_probe_us()
+        if best and probe > 1.2 * best:
+            print(f"  (slow host: probe {probe:.0f} us vs best {best:.0f} us; see _cpu.py)")
         ka = prof.key_averages()
         total = sum(e.self_cpu_time_total for e in ka)
         print(f"  profiled {args.steps} calls, self CPU total {total / 1e3:.1f} ms; top ops by self CPU:")
