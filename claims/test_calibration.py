@@ -12,7 +12,7 @@ from lth import evidence, stats
     paper_numbers="none: a false positive here would mean the statistics layer is miscalibrated.",
 )
 def test_calibration(lth_lab, claim):
-    kw = dict(alpha=claim.alpha, seed=claim.seed, n_resamples=lth_lab.preset.bootstrap_resamples)
+    kw = claim.options
     acc = lth_lab.lenet_iterative()["rounds"][0]["test_acc_es"].numpy()
     xor = lth_lab.xor_convergence(4)["converged"].numpy()
     ha, hx = len(acc) // 2, len(xor) // 2

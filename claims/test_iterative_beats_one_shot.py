@@ -14,7 +14,7 @@ from lth import claimdata, stats
 def test_iterative_beats_one_shot(lth_lab, claim):
     p = lth_lab.preset
     rounds = lth_lab.lenet_iterative()["rounds"]
-    kw = dict(alpha=claim.alpha, seed=claim.seed, n_resamples=p.bootstrap_resamples)
+    kw = claim.options
     parts, text = [], []
     for r in p.levels[2:]:
         it, os_ = rounds[r]["test_acc_es"], lth_lab.lenet_one_shot(r)["test_acc_es"]

@@ -23,7 +23,7 @@ def test_iterative_pruning_finds_winning_tickets(lth_lab, claim):
     p = lth_lab.preset
     rounds = lth_lab.lenet_iterative()["rounds"]
     dense = rounds[0]
-    kw = dict(alpha=claim.alpha, seed=claim.seed, n_resamples=p.bootstrap_resamples)
+    kw = claim.options
     parts, text = [], []
     for r in p.levels[:2]:
         t, lvl = rounds[r], claimdata.level_label(lth_lab, r)

@@ -15,7 +15,7 @@ from lth import claimdata, evidence, stats
 def test_pruned_before_reset(lth_lab, claim):
     p = lth_lab.preset
     rounds = lth_lab.lenet_iterative()["rounds"]
-    kw = dict(alpha=claim.alpha, seed=claim.seed, n_resamples=p.bootstrap_resamples)
+    kw = claim.options
     parts, text = [], []
     for r in p.control_rounds:
         before = claimdata.values(rounds[r - 1]["pruned_before_reset_acc"])  # round r-1's weights under round r's mask

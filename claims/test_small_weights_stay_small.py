@@ -28,7 +28,7 @@ def test_small_weights_stay_small(lth_lab, claim):
     p = lth_lab.preset
     r = p.levels[1]
     w = lth_lab.lenet_weights(r)
-    kw = dict(alpha=claim.alpha, seed=claim.seed, n_resamples=p.bootstrap_resamples)
+    kw = claim.options
     parts, panels, text = [], [], []
     for name in sorted(w["init"]):
         init, final, mask = (w[k][name].numpy() for k in ("init", "final", "mask"))

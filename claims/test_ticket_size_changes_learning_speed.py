@@ -22,7 +22,7 @@ def test_ticket_size_changes_learning_speed(lth_lab, claim):
     rounds = lth_lab.lenet_iterative()["rounds"]
     mid, small = p.levels[1], p.levels[-1]
     es = {r: claimdata.values(rounds[r]["es_iteration"]) for r in (0, mid, small)}
-    kw = dict(alpha=claim.alpha, seed=claim.seed, n_resamples=p.bootstrap_resamples)
+    kw = claim.options
     lm, ls = claimdata.level_label(lth_lab, mid), claimdata.level_label(lth_lab, small)
     result = stats.all_hold([
         stats.welch(es[mid], es[0], alternative="less", label=f"{lm} stops earlier than dense", **kw),

@@ -16,7 +16,7 @@ from lth import claimdata, stats
 def test_tickets_beat_random_controls(lth_lab, claim):
     p = lth_lab.preset
     rounds = lth_lab.lenet_iterative()["rounds"]
-    kw = dict(alpha=claim.alpha, seed=claim.seed, n_resamples=p.bootstrap_resamples)
+    kw = claim.options
     parts, text = [], []
     for r in p.control_rounds:
         t = claimdata.values(rounds[r]["test_acc_es"])

@@ -19,8 +19,7 @@ def test_wider_lenets_are_more_accurate(lth_lab, claim):
     acc = {w: runs[w]["test_acc_final"].numpy() for w in widths}
     groups = np.concatenate([np.full(len(acc[w]), w) for w in widths])
     values = np.concatenate([acc[w] for w in widths])
-    result = stats.trend(groups, values, label="test accuracy rises with width", alpha=claim.alpha,
-                         seed=claim.seed, n_resamples=lth_lab.preset.bootstrap_resamples)
+    result = stats.trend(groups, values, label="test accuracy rises with width", **claim.options)
     means = ", ".join(f"x{w:g}: {100 * np.nanmean(acc[w]):.2f}%" for w in widths)
     claim.conclude(
         result,

@@ -18,7 +18,7 @@ def test_wider_xor_networks_converge_more_often(lth_lab, claim):
     conv = {h: runs[h]["converged"].numpy() for h in widths}
     groups = np.concatenate([np.full(len(conv[h]), h) for h in widths])
     outcome = np.concatenate([conv[h] for h in widths]).astype(float)
-    kw = dict(alpha=claim.alpha, seed=claim.seed, n_resamples=lth_lab.preset.bootstrap_resamples)
+    kw = claim.options
     result = stats.all_hold([
         stats.trend(groups, outcome, label="convergence rate rises with width", **kw),
         stats.fisher(conv[max(widths)], conv[min(widths)],

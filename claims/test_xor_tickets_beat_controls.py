@@ -17,7 +17,7 @@ def test_xor_tickets_beat_controls(lth_lab, claim):
     res = lth_lab.xor_tickets()
     ok = res["dense_converged"]  # tickets come only from networks that converged
     ticket, reinit, rand = res["ticket"][ok].numpy(), res["reinit"][ok].numpy(), res["random_units"][ok].numpy()
-    kw = dict(alpha=claim.alpha, seed=claim.seed, n_resamples=lth_lab.preset.bootstrap_resamples)
+    kw = claim.options
     result = stats.all_hold([
         stats.fisher(ticket, reinit, label="ticket vs same units reinitialised", **kw),
         stats.fisher(ticket, rand, label="ticket vs random units of the same init", **kw),

@@ -122,6 +122,11 @@ class Claim:
         self._timings_start = len(lab.timings)
 
     @property
+    def options(self) -> dict:
+        """Keyword arguments every lth.stats test of this claim takes: its alpha, bootstrap seed and resamples."""
+        return {"alpha": self.alpha, "seed": self.seed, "n_resamples": self.lab.preset.bootstrap_resamples}
+
+    @property
     def seed(self) -> int:
         """Seed for this claim's bootstrap: derived from the seed base, so intervals are reproducible."""
         return self.lab.seed_base

@@ -90,6 +90,21 @@ def _mean_diff(a, b, axis=-1):
     return np.mean(a, axis=axis) - np.mean(b, axis=axis)
 
 
+def _welch_se_df(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
+    """Standard error of mean(a) - mean(b) and its Welch-Satterthwaite degrees of freedom."""
+    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
+    se = math.sqrt(va + vb)
+    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1)) if se > 0 else len(a) + len(b) - 2
+    return se, df
+
+
+def _rate_table_and_mde(a: np.ndarray, b: np.ndarray, z: float) -> tuple[list[list[int]], float]:
+    """The 2x2 table of successes and failures, and the normal-approximation MDE for ``z`` = z_alpha + z_power."""
+    table = [[int(a.sum()), len(a) - int(a.sum())], [int(b.sum()), len(b) - int(b.sum())]]
+    pooled = (a.sum() + b.sum()) / (len(a) + len(b))
+    return table, float(z * math.sqrt(max(pooled * (1 - pooled), 1e-12) * (1 / len(a) + 1 / len(b))))
+
+
 def welch(
     a: Sequence[float], b: Sequence[float], *, alternative: str = "greater", margin: float = 0.0,
     alpha: float, label: str, seed: int = 0, n_resamples: int = 2_000,
@@ -101,9 +116,7 @@ def welch(
         raise ValueError(f"{label}: Welch's t needs >= 2 finite values per group, got {len(a)} and {len(b)}")
     p = stats.ttest_ind(a + margin, b, equal_var=False, alternative=alternative)
     p_opp = stats.ttest_ind(a + margin, b, equal_var=False, alternative=OPPOSITE[alternative])
-    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-    se = math.sqrt(va + vb)
-    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1)) if se > 0 else len(a) + len(b) - 2
+    se, df = _welch_se_df(a, b)
     mde = float((stats.t.ppf(1 - alpha, df) + stats.t.ppf(POWER, df)) * se)
     name = "Welch t, one-sided" + (f" non-inferiority (margin {margin:g})" if margin else "")
     return TestResult(
@@ -123,12 +136,9 @@ def fisher(
     a, b = np.asarray(success_a, dtype=float), np.asarray(success_b, dtype=float)
     if len(a) < 1 or len(b) < 1:
         raise ValueError(f"{label}: Fisher's exact test needs non-empty groups, got {len(a)} and {len(b)}")
-    table = [[int(a.sum()), len(a) - int(a.sum())], [int(b.sum()), len(b) - int(b.sum())]]
+    table, mde = _rate_table_and_mde(a, b, stats.norm.ppf(1 - alpha) + stats.norm.ppf(POWER))
     p = stats.fisher_exact(table, alternative=alternative)
     p_opp = stats.fisher_exact(table, alternative=OPPOSITE[alternative])
-    pooled = (a.sum() + b.sum()) / (len(a) + len(b))
-    z = stats.norm.ppf(1 - alpha) + stats.norm.ppf(POWER)
-    mde = float(z * math.sqrt(max(pooled * (1 - pooled), 1e-12) * (1 / len(a) + 1 / len(b))))
     return TestResult(
         test=f"Fisher exact, one-sided, H1: {alternative}", label=label, p_value=_p(p.pvalue),
         p_opposite=_p(p_opp.pvalue), statistic=float(p.statistic), effect=float(a.mean() - b.mean()),
@@ -198,9 +208,7 @@ def same_distribution(
     if len(a) < 2 or len(b) < 2:
         raise ValueError(f"{label}: needs >= 2 finite values per group, got {len(a)} and {len(b)}")
     p = stats.ttest_ind(a, b, equal_var=False, alternative="two-sided")
-    va, vb = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
-    se = math.sqrt(va + vb)
-    df = (va + vb) ** 2 / (va**2 / (len(a) - 1) + vb**2 / (len(b) - 1)) if se > 0 else len(a) + len(b) - 2
+    se, df = _welch_se_df(a, b)
     mde = float((stats.t.ppf(1 - alpha / 2, df) + stats.t.ppf(POWER, df)) * se)
     return TestResult(
         test="Welch t, two-sided (A/A: reproduced when not significant)", label=label, p_value=_p(p.pvalue),
@@ -277,11 +285,8 @@ def same_rate(
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if len(a) < 1 or len(b) < 1:
         raise ValueError(f"{label}: needs non-empty groups, got {len(a)} and {len(b)}")
-    table = [[int(a.sum()), len(a) - int(a.sum())], [int(b.sum()), len(b) - int(b.sum())]]
+    table, mde = _rate_table_and_mde(a, b, stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(POWER))
     p = stats.fisher_exact(table, alternative="two-sided")
-    pooled = (a.sum() + b.sum()) / (len(a) + len(b))
-    z = stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(POWER)
-    mde = float(z * math.sqrt(max(pooled * (1 - pooled), 1e-12) * (1 / len(a) + 1 / len(b))))
     return TestResult(
         test="Fisher exact, two-sided (A/A: reproduced when not significant)", label=label, p_value=_p(p.pvalue),
         p_opposite=_p(p.pvalue), statistic=float(p.statistic), effect=float(a.mean() - b.mean()),
