@@ -1,19 +1,24 @@
-"""Command line: ``python -m lth report`` rebuilds the claims page; ``python -m lth screenshot`` photographs it.
+"""Command line: the report, its screenshot, the experiment cache, ticket export, run comparison.
 
     python -m lth report [reports/claims.json] [-o reports/claims.html]
     python -m lth screenshot reports/claims.html -o reports/screenshot.png [--width 1200] [--height 1500] [--full-page]
+    python -m lth cache ls [DIR] [--json]
+    python -m lth cache prune [DIR] (--older-than DAYS | --stale) [--dry-run]
+    python -m lth export --pm 21 --seed 0 [--weights init|final] [--scale ci] [--seed-base 0] -o ticket.pt
+    python -m lth diff OLD.json NEW.json
 
-Problems with the input (a missing or malformed claims.json, no Chromium) print one line
-naming the file and the problem to stderr and exit with status 2.
+Problems with the input (a missing or malformed file, no Chromium, a bad option value) print
+one line naming the file or value and the problem to stderr and exit with status 2.
 """
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m lth", description="lottery-ticket claims: reports")
+    parser = argparse.ArgumentParser(prog="python -m lth", description="lottery-ticket claims: reports, cache, tickets")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     rep = sub.add_parser("report", help="build the HTML report from claims.json",
                          description="Build the self-contained HTML report from a claims run's claims.json.")
@@ -31,24 +36,104 @@ def _parser() -> argparse.ArgumentParser:
     shot.add_argument("--height", type=int, default=1500, help="viewport height, the part captured (default 1500)")
     shot.add_argument("--full-page", action="store_true", help="capture the whole page, not only the first screen")
     shot.add_argument("--scale", type=float, default=1.0, help="device pixel ratio (default 1)")
+
+    cache = sub.add_parser("cache", help="list or prune the experiment cache",
+                           description="List the experiment cache's entries, or remove old or stale ones.")
+    csub = cache.add_subparsers(dest="cache_command", metavar="ACTION", required=True)
+    ls = csub.add_parser("ls", help="one line per entry: kind, seeds, size, age, spec fields that differ from defaults")
+    ls.add_argument("dir", nargs="?", default=".lth-cache", metavar="DIR", help="the cache (default: .lth-cache)")
+    ls.add_argument("--json", action="store_true", help="print a JSON list instead")
+    pr = csub.add_parser("prune", help="remove entries older than DAYS and/or computed by other code (stale)")
+    pr.add_argument("dir", nargs="?", default=".lth-cache", metavar="DIR", help="the cache (default: .lth-cache)")
+    pr.add_argument("--older-than", type=float, default=None, metavar="DAYS", help="remove entries older than this")
+    pr.add_argument("--stale", action="store_true", help="remove entries this checkout's code would never read")
+    pr.add_argument("--dry-run", action="store_true", help="list what would be removed, remove nothing")
+
+    ex = sub.add_parser("export", help="write one seed's iterative ticket as a plain nn.Sequential state_dict",
+                        description="Write a LeNet-300-100 ticket (mask + initial or trained weights) as plain "
+                                    "PyTorch, loadable with torch.load(weights_only=True).")
+    ex.add_argument("--pm", type=float, required=True, help="percent of weights remaining, e.g. 21 (a pruning level)")
+    ex.add_argument("--seed", type=int, default=0, help="which seed's ticket (default 0)")
+    ex.add_argument("--weights", choices=("init", "final"), default="init",
+                    help="initial weights (the ticket) or weights after training it (default init)")
+    ex.add_argument("--scale", default="ci", help="the scale preset whose pruning run finds the ticket (default ci)")
+    ex.add_argument("--seed-base", type=int, default=0, help="the run's seed base (default 0)")
+    ex.add_argument("--cache", default=".lth-cache", metavar="DIR", help="experiment cache (default .lth-cache)")
+    ex.add_argument("-o", "--output", default="ticket.pt", metavar="OUT.pt", help="the file (default ticket.pt)")
+
+    diff = sub.add_parser("diff", help="compare the evidence of two claims.json files (timing excepted)",
+                          description="Compare two claims runs field by field, ignoring wall times; exit 1 if they differ.")
+    diff.add_argument("old", metavar="OLD.json")
+    diff.add_argument("new", metavar="NEW.json")
+    diff.add_argument("--ignore", action="append", default=[], metavar="FIELD",
+                      help="also ignore this claim field (repeatable), e.g. measured")
     return parser
+
+
+def _cache(args) -> int:
+    from lth import cache
+
+    if args.cache_command == "ls":
+        found = cache.entries(args.dir)
+        if args.json:
+            print(json.dumps([e.to_dict() for e in found], indent=1))
+        else:
+            for e in found:
+                print(e.line())
+            total = sum(e.size for e in found)
+            print(f"{len(found)} entries, {total / 1e6:.1f} MB, {sum(e.stale for e in found)} stale")
+        return 0
+    removed = cache.prune(args.dir, older_than_days=args.older_than, stale=args.stale, dry_run=args.dry_run)
+    for e in removed:
+        print(("would remove " if args.dry_run else "removed ") + e.line())
+    print(f"{len(removed)} entries, {sum(e.size for e in removed) / 1e6:.1f} MB")
+    return 0
+
+
+def _export(args) -> int:
+    from lth import scales
+    from lth.experiments import Lab
+    from lth.store import Store
+    from lth.tickets import export_ticket
+
+    lab = Lab(scales.get(args.scale), Store(args.cache), seed_base=args.seed_base,
+              log=lambda m: print(m, file=sys.stderr))
+    print(export_ticket(lab, pm=args.pm, seed=args.seed, weights=args.weights, path=args.output))
+    return 0
+
+
+def _diff(args) -> int:
+    from lth.compare import diff
+    from lth.page import load_claims
+
+    lines = diff(load_claims(args.old), load_claims(args.new), ignore=set(args.ignore))
+    for line in lines:
+        print(line)
+    print("identical evidence (timing excepted)" if not lines else f"{len(lines)} differences")
+    return 1 if lines else 0
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from lth import report
+    from lth import data
+    from lth.page import ReportError
 
     try:
         if args.command == "report":
-            out = report.write_html(args.path, args.output)
-        else:
-            out = report.screenshot(args.html, args.output, width=args.width, height=args.height,
-                                    full_page=args.full_page, scale=args.scale)
-    except report.ReportError as e:
+            from lth.page import write_html
+
+            print(write_html(args.path, args.output))
+            return 0
+        if args.command == "screenshot":
+            from lth.screenshot import screenshot
+
+            print(screenshot(args.html, args.output, width=args.width, height=args.height, full_page=args.full_page,
+                             scale=args.scale))
+            return 0
+        return {"cache": _cache, "export": _export, "diff": _diff}[args.command](args)
+    except (ReportError, data.DataError, FileNotFoundError, ValueError) as e:
         print(f"lth {args.command}: error: {e}", file=sys.stderr)
         return 2
-    print(out)
-    return 0
 
 
 if __name__ == "__main__":

@@ -26,8 +26,8 @@ class Preset:
     hidden_rate: float
     output_rate: float
     rounds: int
-    levels: tuple[int, ...]
-    control_rounds: tuple[int, ...]
+    levels: tuple[float, ...]
+    control_levels: tuple[float, ...]
     reinits: int
     widths: tuple[float, ...]
     margin: float
@@ -64,8 +64,8 @@ _COMMON = {
     "hidden_rate": (0.2, "paper (ICLR, Sec. 2): prune 20% of each hidden layer's remaining weights per round"),
     "output_rate": (0.1, "paper (ICLR, Sec. 2): prune 10% of the output layer per round"),
     "rounds": (15, "15 rounds of 20%/10% reach Pm = 3.6%, the paper's smallest LeNet ticket"),
-    "levels": ((3, 7, 12, 15), "rounds at Pm = 51.3%, 21.1%, 7.0%, 3.6%: the levels the paper's figures single out"),
-    "control_rounds": ((7, 12, 15), "one-shot and controls at Pm <= 21%, where the paper's claims about them apply"),
+    "levels": ((51.3, 21.1, 7.0, 3.6), "Pm after 3, 7, 12 and 15 rounds: the levels the paper's figures single out"),
+    "control_levels": ((21.1, 7.0, 3.6), "one-shot and controls at Pm <= 21%, where the paper's claims about them apply"),
     "widths": ((0.25, 0.5, 1.0, 2.0), "LeNet width multipliers (3:1 kept): 75-25 up to 600-200 hidden units"),
     "margin": (0.005, "non-inferiority margin of 0.5 percentage points: well below the paper's reported gains"),
     "family_alpha": (0.01, "family-wise error rate over the claims of one run (Bonferroni per claim)"),

@@ -1,11 +1,13 @@
 """Content-addressed experiment cache shared by every claim and every xdist worker.
 
-An entry's key is the SHA-256 of its kind, full configuration, seeds and a fingerprint of
-the lth modules that compute results. Entries are written to a temporary file and renamed
-into place, so a run killed at any moment (kill -9) leaves either a whole entry or none;
-an entry that cannot be read is recomputed with a warning. Large experiments are split
-into seed chunks; each chunk is claimed through a file lock, so two workers that need the
-same experiment compute different chunks instead of one waiting for the other.
+An entry's key is the SHA-256 of its experiment spec's key (:class:`lth.spec.ExperimentSpec`),
+its seeds and a fingerprint of the lth modules that compute numbers. Beside each entry
+``<key>.pt`` lies ``<key>.json``: the spec, the seeds, the fingerprint and when it was
+written, so ``python -m lth cache ls`` can say what the cache holds. Entries are written to a
+temporary file and renamed into place, so a run killed at any moment (kill -9) leaves either
+a whole entry or none; an entry that cannot be read is recomputed with a warning. Large
+experiments are split into seed chunks; each chunk is claimed through a file lock, so two
+workers that need the same experiment compute different chunks instead of one waiting.
 """
 from __future__ import annotations
 
@@ -21,8 +23,11 @@ from typing import Callable, Sequence
 import torch
 from filelock import FileLock, Timeout
 
-# Modules whose code decides what an experiment computes; a change to any invalidates the cache.
-COMPUTING_MODULES = ("rng", "models", "masks", "pruning", "training", "data", "experiments")
+from lth.spec import ExperimentSpec
+
+# Modules whose code decides the numbers an experiment computes; a change to any invalidates the cache.
+# Orchestration (experiments.py), claims, statistics and reporting are deliberately left out.
+COMPUTING_MODULES = ("rng", "models", "masks", "pruning", "training", "data", "compute")
 
 
 def source_fingerprint() -> str:
@@ -35,14 +40,18 @@ def source_fingerprint() -> str:
     return h.hexdigest()[:16]
 
 
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, (str, int, float, bool)) or obj is None:
-        return obj
-    raise ValueError(f"experiment configuration must be plain data, got {type(obj).__name__}: {obj!r}")
+def _atomic_write(path: Path, write: Callable[[object], None], mode: str = "wb") -> None:
+    """Write through a temporary file in the same folder, flushed, then renamed over ``path``."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    try:
+        with os.fdopen(fd, mode) as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 class Store:
@@ -56,11 +65,9 @@ class Store:
         self.hits = 0
         self.misses = 0
 
-    def key(self, kind: str, config: dict, seeds: Sequence[int]) -> str:
-        blob = json.dumps(
-            {"kind": kind, "config": _jsonable(config), "seeds": [int(s) for s in seeds], "source": self.fingerprint},
-            sort_keys=True,
-        )
+    def key(self, spec: ExperimentSpec, seeds: Sequence[int]) -> str:
+        blob = json.dumps({"spec": spec.key(), "seeds": [int(s) for s in seeds], "source": self.fingerprint},
+                          sort_keys=True)
         return hashlib.sha256(blob.encode()).hexdigest()
 
     def _path(self, key: str) -> Path:
@@ -85,42 +92,37 @@ class Store:
         value.pop("__key__")
         return value
 
-    def save(self, key: str, value: dict) -> None:
-        """Write atomically: a temporary file in the same folder, flushed, then renamed over the key."""
+    def save(self, key: str, value: dict, spec: ExperimentSpec | None = None, seeds: Sequence[int] = ()) -> None:
+        """Write atomically: the spec's JSON first, then the entry (so every entry has its description)."""
         if not self.enabled:
             return
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pt")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                torch.save({**value, "__key__": key}, f)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        if spec is not None:
+            meta = {"key": key, "kind": spec.kind, "spec": spec.to_dict(), "differences": spec.differences(),
+                    "seeds": [int(s) for s in seeds], "source": self.fingerprint,
+                    "written": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+            _atomic_write(path.with_suffix(".json"), lambda f: json.dump(meta, f, indent=1), mode="w")
+        _atomic_write(path, lambda f: torch.save({**value, "__key__": key}, f))
 
     def lock(self, key: str) -> FileLock:
         path = self._path(key).with_suffix(".lock")
         path.parent.mkdir(parents=True, exist_ok=True)
         return FileLock(str(path))
 
-    def cached(self, kind: str, config: dict, seeds: Sequence[int], compute: Callable[[], dict]) -> dict:
-        """The entry for (kind, config, seeds), computed and saved when missing."""
-        key = self.key(kind, config, seeds)
+    def cached(self, spec: ExperimentSpec, seeds: Sequence[int], compute: Callable[[], dict]) -> dict:
+        """The entry for (spec, seeds), computed and saved when missing."""
+        key = self.key(spec, seeds)
         value = self.load(key)
         if value is None:
             self.misses += 1
             value = compute()
-            self.save(key, value)
+            self.save(key, value, spec, seeds)
         return value
 
     def chunked(
         self,
-        kind: str,
-        config: dict,
+        spec: ExperimentSpec,
         seeds: Sequence[int],
         chunk_size: int,
         compute: Callable[[list[int]], dict],
@@ -134,7 +136,7 @@ class Store:
         if chunk_size < 1:
             raise ValueError(f"chunk_size must be >= 1, got {chunk_size!r}")
         chunks = [seeds[i : i + chunk_size] for i in range(0, len(seeds), chunk_size)]
-        keys = [self.key(kind, config, c) for c in chunks]
+        keys = [self.key(spec, c) for c in chunks]
         results: list[dict | None] = [self.load(k) for k in keys]
         if not self.enabled:
             results = [compute(c) for c in chunks]
@@ -151,15 +153,16 @@ class Store:
                 deferred.append(i)
                 continue
             try:
-                results[i] = self._compute_locked(kind, c, k, compute)
+                results[i] = self._compute_locked(spec, c, k, compute)
             finally:
                 lock.release()
         for i in deferred:  # second pass: wait for chunks other workers hold, compute any they abandoned
             with self.lock(keys[i]):
-                results[i] = self._compute_locked(kind, chunks[i], keys[i], compute)
+                results[i] = self._compute_locked(spec, chunks[i], keys[i], compute)
         return _concat(results)
 
-    def _compute_locked(self, kind: str, chunk: list[int], key: str, compute: Callable[[list[int]], dict]) -> dict:
+    def _compute_locked(self, spec: ExperimentSpec, chunk: list[int], key: str,
+                        compute: Callable[[list[int]], dict]) -> dict:
         value = self.load(key)
         if value is not None:
             return value
@@ -167,8 +170,8 @@ class Store:
         t0 = time.perf_counter()
         value = compute(chunk)
         value["wall_s"] = torch.tensor([time.perf_counter() - t0] * len(chunk), dtype=torch.float64)
-        self.save(key, value)
-        self.log(f"{kind} seeds {chunk[0]}..{chunk[-1]}: computed in {time.perf_counter() - t0:.1f}s")
+        self.save(key, value, spec, chunk)
+        self.log(f"{spec.kind} seeds {chunk[0]}..{chunk[-1]}: computed in {time.perf_counter() - t0:.1f}s")
         return value
 
 

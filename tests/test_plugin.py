@@ -55,7 +55,7 @@ def test_verdicts_outcomes_and_evidence_reach_claims_json(project, xdist):
     assert claims["FAKE-1"]["verdict"] == "reproduced" and claims["FAKE-1"]["outcome"] == "passed"
     assert claims["FAKE-2"]["verdict"] == "contradicted" and claims["FAKE-2"]["outcome"] == "failed"
     assert claims["FAKE-3"]["outcome"] == "xfailed" and claims["FAKE-3"]["xfail_reason"] == "measured: no difference"
-    assert claims["FAKE-4"]["verdict"] == "error" and "boom" in claims["FAKE-4"]["measured"]
+    assert claims["FAKE-4"]["verdict"] == "error" and "boom" in claims["FAKE-4"]["error"]
     for c in claims.values():
         assert c["alpha"] == pytest.approx(0.01 / 4)  # Bonferroni over the four claims collected
         assert 0 <= c["p_value"] <= c["p_holm"] <= 1

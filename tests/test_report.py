@@ -1,4 +1,5 @@
-"""The claims report (lth/report.py) and its command line, built from a stored claims.json.
+"""The claims report (lth.page, lth.plots, lth.fmt) and its command
+line, built from a stored claims.json.
 
 tests/data/claims-small.json is a smoke run trimmed by hand: CAL-1 (strip and bar figures,
 reproduced), MNIST-3 (line, hand-set to contradicted and failed), MNIST-6 (hist, xfailed with a
@@ -20,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from lth import report
+from lth import fmt, plots
+from lth.page import ReportError, load_claims, write_html
 from lth.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -121,7 +123,7 @@ def built(tmp_path_factory) -> tuple[Path, str]:
     folder = tmp_path_factory.mktemp("report")
     src = folder / "claims.json"
     shutil.copy(SMALL, src)
-    out = report.write_html(src)
+    out = write_html(src)
     return out, out.read_text(encoding="utf-8")
 
 
@@ -242,16 +244,16 @@ def test_printable(built):
 
 
 def test_output_is_reproducible(tmp_path):
-    a = report.write_html(SMALL, tmp_path / "a.html").read_bytes()
-    b = report.write_html(SMALL, tmp_path / "b.html").read_bytes()
+    a = write_html(SMALL, tmp_path / "a.html").read_bytes()
+    b = write_html(SMALL, tmp_path / "b.html").read_bytes()
     assert a == b
 
 
 def test_reproduce_command_adds_the_seed_base_once():
-    assert report.reproduce_command({"command": "pytest claims -n 2", "seed_base": 7}) == \
+    assert fmt.reproduce_command({"command": "pytest claims -n 2", "seed_base": 7}) == \
         "pytest claims -n 2 --lth-seed-base 7"
     for cmd in ("pytest claims --lth-seed-base 7", "pytest claims --lth-seed-base=7"):
-        assert report.reproduce_command({"command": cmd, "seed_base": 7}) == cmd
+        assert fmt.reproduce_command({"command": cmd, "seed_base": 7}) == cmd
 
 
 # ----------------------------------------------------------------------------- robustness
@@ -268,23 +270,28 @@ def test_nulls_nans_no_figures_and_errors_still_build(tmp_path, doc):
     cal["figures"][0]["groups"][0]["values"].append(math.nan)
     xor1["figures"][0]["y"][0] = None
     mnist6["figures"][0]["panels"][0]["series"][0]["density"][0] = math.inf
-    d["claims"].append({"id": "ERR-1", "statement": "A claim whose test crashed.", "verdict": "error",
-                        "outcome": "failed", "p_value": None, "figures": [], "error": "RuntimeError: boom"})
-    d["claims"].append({"id": "EMPTY-1", "statement": "No figures.", "verdict": "not reproduced",
-                        "outcome": "failed", "p_value": math.nan, "ci": [math.nan, math.nan], "figures": [],
-                        "comparisons": [], "experiments": []})
-    d["claims"].append({"id": "ODD-1", "statement": "Unknown figure type.", "verdict": "reproduced",
-                        "outcome": "passed", "figures": [{"type": "sankey", "title": "?"}, {"type": "line"}]})
+    info = {k: xor1[k] for k in ("source", "paper_numbers", "nodeid", "scale", "alpha", "m")}
+    # a crashed test: what the plugin records before the claim concludes, and the crash
+    d["claims"].append({**info, "id": "ERR-1", "statement": "A claim whose test crashed.", "verdict": "error",
+                        "outcome": "failed", "p_holm": None, "error": "RuntimeError: boom"})
+    empty = {**copy.deepcopy(xor1), "id": "EMPTY-1", "statement": "No figures.", "verdict": "not reproduced",
+             "outcome": "failed", "p_value": math.nan, "p_holm": None, "ci": [math.nan, math.nan], "figures": [],
+             "comparisons": [], "experiments": []}
+    d["claims"].append(empty)
+    bare = {"type": "line", "title": "no series", "xlabel": "x", "ylabel": "y", "series": []}
+    d["claims"].append({**copy.deepcopy(xor1), "id": "ODD-1", "statement": "A figure without data.",
+                        "figures": [bare]})
     path = write(tmp_path, json.dumps(d, allow_nan=True))
-    text = report.write_html(path).read_text()
+    text = write_html(path).read_text()
     page = Page(text)
     assert page.errors == []
     assert page.rows == [c["id"] for c in d["claims"]]
     assert page.sections["ERR-1"]["svgs"] == 0 and "No figures for this claim." in section_text(page, "ERR-1")
     assert page.row_badges["ERR-1"] == ["badge error|! error"]
     assert "RuntimeError: boom" in section_text(page, "ERR-1")
-    assert page.sections["ODD-1"]["svgs"] == 1  # the empty line figure draws; the unknown type is named
-    assert "figure type &#39;sankey&#39; is not one the report draws" in text
+    assert page.sections["EMPTY-1"]["svgs"] == 0 and page.row_badges["EMPTY-1"] == [
+        "badge not-reproduced|\u2013 not reproduced"]
+    assert page.sections["ODD-1"]["svgs"] == 1  # a line figure without series still draws: "no finite values"
     assert "without a finite value" in text
     assert page.counts["errors"] == 1
     for svg in re.findall(r"<svg\b.*?</svg>", text, flags=re.S):
@@ -292,12 +299,23 @@ def test_nulls_nans_no_figures_and_errors_still_build(tmp_path, doc):
         assert "NaN" not in svg and "nan " not in svg
 
 
+def test_figures_outside_the_schema_are_named_not_fatal():
+    # the page's input is checked against the schema first; drawn directly, a bad spec still yields a note
+    assert plots.render_figure({"type": "sankey", "title": "?"}) == (
+        None, ["figure type 'sankey' is not one the report draws"])
+    assert plots.render_figure("not a spec") == (None, ["figure type None is not one the report draws"])
+    svg, notes = plots.render_figure({"type": "line"})
+    assert svg is not None and notes == []
+    svg, notes = plots.render_figure({"type": "bar", "categories": ["a"], "y": "oops"})
+    assert svg is not None and notes == ["1 category without a finite value shown as n/a"]
+
+
 def test_claims_collected_but_never_recorded_are_called_out(tmp_path, doc, built):
     assert "recorded no evidence" not in built[1]
     d = copy.deepcopy(doc)
     for c in d["claims"]:
         c["m"] = 5  # five claim tests collected, four concluded
-    text = report.write_html(write(tmp_path, d)).read_text()
+    text = write_html(write(tmp_path, d)).read_text()
     assert "1 of 5 collected claims recorded no evidence:" in text
 
 
@@ -305,7 +323,7 @@ def test_render_figure_for_each_type_gives_bare_svg(doc):
     specs = [f for c in doc["claims"] for f in c["figures"]]
     assert {f["type"] for f in specs} == {"line", "bar", "hist", "strip"}
     for i, spec in enumerate(specs):
-        svg, notes = report.render_figure(spec, prefix=f"t{i}-")
+        svg, notes = plots.render_figure(spec, prefix=f"t{i}-")
         assert svg.startswith("<svg ") and svg.endswith("</svg>"), spec["type"]
         assert notes == []
         assert all(v.startswith(f"t{i}-") for v in re.findall(r'\bid="([^"]+)"', svg))
@@ -315,27 +333,46 @@ def test_mismatched_series_lengths_are_noted():
     spec = {"type": "line", "title": "t", "xlabel": "x", "ylabel": "y", "xscale": "linear", "xinvert": False,
             "series": [{"name": "a", "x": [1, 2, 1, 2], "y": [0.5, 0.6], "lo": [0.4, 0.5], "hi": [0.6, 0.7]}],
             "hlines": []}
-    svg, notes = report.render_figure(spec)
+    svg, notes = plots.render_figure(spec)
     assert svg is not None and notes == ["series 'a': 4 x values but 2 y values; the first 2 pairs are drawn"]
 
 
 # ----------------------------------------------------------------------------- loading errors
 
+def _without(*keys: str) -> str:
+    d = json.loads(SMALL.read_text())
+    for k in keys:
+        del d[k]
+    return json.dumps(d)
+
+
+def _with(**top) -> str:
+    return json.dumps({**json.loads(SMALL.read_text()), **top})
+
+
+def _claim(i: int, **fields) -> str:
+    d = json.loads(SMALL.read_text())
+    d["claims"][i].update(fields)
+    for k in [k for k, v in fields.items() if v is None]:
+        del d["claims"][i][k]
+    return json.dumps(d)
+
+
 @pytest.mark.parametrize("content, problem", [
     (None, "no such file"),
     ("{\"scale\": \"smoke\",", "invalid JSON at line 1"),
     ("[1, 2]", "expected a JSON object"),
-    (json.dumps({"scale": "smoke", "seeds": {}}), "missing required keys 'seed_base', 'claims'"),
-    (json.dumps({"scale": "smoke", "seed_base": 0, "seeds": {}, "claims": {}}), "'claims' must be a list"),
-    (json.dumps({"scale": "smoke", "seed_base": 0, "seeds": {}, "claims": [{"id": "X-1", "statement": "s"}]}),
-     "claims[0] (X-1) is missing required key 'verdict'"),
+    (_without("seed_base", "claims"), "missing required keys 'seed_base', 'claims'"),
+    (_with(claims={"CAL-1": {}}), "claims: {'CAL-1': {}} is not of type 'array'"),
+    (_claim(0, verdict=None), "claims[0]: missing required key 'verdict' (claim CAL-1)"),
+    (_claim(3, p_value="abc"), "claims[3].p_value: 'abc' is not of type 'number' or null (claim XOR-1)"),
 ])
 def test_load_claims_names_the_file_and_the_problem(tmp_path, content, problem):
     path = tmp_path / "claims.json"
     if content is not None:
         path.write_text(content)
-    with pytest.raises(report.ReportError) as e:
-        report.load_claims(path)
+    with pytest.raises(ReportError) as e:
+        load_claims(path)
     assert isinstance(e.value, ValueError)
     msg = str(e.value)
     assert msg.startswith(f"{path}: ") and problem in msg and "\n" not in msg

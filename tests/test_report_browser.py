@@ -18,20 +18,21 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lth import report
+from lth.page import write_html
+from lth.screenshot import CHROMIUM, CHROMIUM_ARGS
 from lth.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = Path(__file__).parent / "data" / "claims-small.json"
 
 # CI sets LTH_REQUIRE_BROWSER=1: there a missing browser fails these tests instead of skipping them
-pytestmark = pytest.mark.skipif(not Path(report.CHROMIUM).exists() and not os.environ.get("LTH_REQUIRE_BROWSER"),
-                                reason=f"{report.CHROMIUM} is absent (apt-get install -y chromium)")
+pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("LTH_REQUIRE_BROWSER"),
+                                reason=f"{CHROMIUM} is absent (apt-get install -y chromium)")
 
 
 @pytest.fixture(scope="module")
 def html_path(tmp_path_factory) -> Path:
-    return report.write_html(SMALL, tmp_path_factory.mktemp("browser") / "claims.html")
+    return write_html(SMALL, tmp_path_factory.mktemp("browser") / "claims.html")
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,7 @@ def browser():
 
     with tempfile.TemporaryDirectory(prefix="lth-test-chromium-") as profile, sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            profile, executable_path=report.CHROMIUM, headless=True, args=report.CHROMIUM_ARGS,
+            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
             viewport={"width": 1200, "height": 900})
         yield context
         context.close()

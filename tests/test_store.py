@@ -11,9 +11,18 @@ from pathlib import Path
 import pytest
 import torch
 
+from lth import models
+from lth.spec import ExperimentSpec
 from lth.store import Store
+from lth.training import TrainConfig
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def spec(**changes) -> ExperimentSpec:
+    """A small experiment spec; ``changes`` vary its fields."""
+    base = dict(kind="xor-dense", arch=models.xor_net(4), train=TrainConfig(iterations=10, eval_every=5))
+    return ExperimentSpec(**{**base, **changes})
 
 
 def _square(chunk):
@@ -22,39 +31,49 @@ def _square(chunk):
 
 def test_entries_round_trip_and_keys_depend_on_config_and_seeds(tmp_path):
     store = Store(tmp_path)
-    value = store.cached("k", {"a": 1}, [0, 1], lambda: {"t": torch.arange(3), "n": 5})
+    value = store.cached(spec(), [0, 1], lambda: {"t": torch.arange(3), "n": 5})
     assert store.misses == 1
-    again = store.cached("k", {"a": 1}, [0, 1], lambda: pytest.fail("recomputed a cached entry"))
+    again = store.cached(spec(), [0, 1], lambda: pytest.fail("recomputed a cached entry"))
     assert torch.equal(again["t"], value["t"]) and again["n"] == 5 and store.hits == 1
-    assert store.key("k", {"a": 1}, [0, 1]) != store.key("k", {"a": 2}, [0, 1])
-    assert store.key("k", {"a": 1}, [0, 1]) != store.key("k", {"a": 1}, [0, 2])
-    assert store.key("k", {"a": 1}, [0, 1]) != store.key("other", {"a": 1}, [0, 1])
+    assert store.key(spec(), [0, 1]) != store.key(spec(round=1), [0, 1])
+    assert store.key(spec(), [0, 1]) != store.key(spec(), [0, 2])
+    assert store.key(spec(), [0, 1]) != store.key(spec(kind="xor-tickets"), [0, 1])
+
+
+def test_each_entry_has_its_spec_as_json_beside_it(tmp_path):
+    store = Store(tmp_path)
+    store.chunked(spec(round=3), [5, 6], 1, _square)
+    metas = sorted(json.loads(p.read_text())["seeds"] for p in tmp_path.glob("*/*.json"))
+    assert metas == [[5], [6]]
+    meta = json.loads(next(tmp_path.glob("*/*.json")).read_text())
+    assert meta["kind"] == "xor-dense" and meta["spec"]["round"] == 3 and meta["differences"]["round"] == 3
+    assert meta["source"] == store.fingerprint and (tmp_path / meta["key"][:2] / f"{meta['key']}.pt").exists()
 
 
 def test_configuration_must_be_plain_data(tmp_path):
     with pytest.raises(ValueError, match="plain data"):
-        Store(tmp_path).key("k", {"a": object()}, [0])
+        Store(tmp_path).key(spec(criterion=object()), [0])
 
 
 def test_unreadable_entry_is_recomputed_with_a_warning(tmp_path):
     store = Store(tmp_path)
-    store.cached("k", {}, [0], lambda: {"v": torch.ones(2)})
-    path = store._path(store.key("k", {}, [0]))
+    store.cached(spec(), [0], lambda: {"v": torch.ones(2)})
+    path = store._path(store.key(spec(), [0]))
     path.write_bytes(path.read_bytes()[:20])  # truncated, as by a crash of something else
     with pytest.warns(UserWarning, match="unreadable"):
-        value = store.cached("k", {}, [0], lambda: {"v": torch.zeros(2)})
+        value = store.cached(spec(), [0], lambda: {"v": torch.zeros(2)})
     assert torch.equal(value["v"], torch.zeros(2))
 
 
 def test_disabled_store_writes_nothing(tmp_path):
     store = Store(tmp_path / "c", enabled=False)
-    store.chunked("k", {}, [0, 1, 2], 2, _square)
+    store.chunked(spec(), [0, 1, 2], 2, _square)
     assert not (tmp_path / "c").exists()
 
 
 @pytest.mark.parametrize("chunk_size", [1, 2, 5])
 def test_chunks_concatenate_in_seed_order_whatever_the_chunk_size(tmp_path, chunk_size):
-    out = Store(tmp_path).chunked("k", {}, [3, 4, 5, 6, 7], chunk_size, _square)
+    out = Store(tmp_path).chunked(spec(), [3, 4, 5, 6, 7], chunk_size, _square)
     assert out["x"].tolist() == [9.0, 16.0, 25.0, 36.0, 49.0]
     assert out["meta"] == "same for every chunk"
 
@@ -62,14 +81,18 @@ def test_chunks_concatenate_in_seed_order_whatever_the_chunk_size(tmp_path, chun
 WORKER = textwrap.dedent("""
     import json, os, sys, time, torch
     sys.path.insert(0, {repo!r})
+    from lth import models
+    from lth.spec import ExperimentSpec
     from lth.store import Store
+    from lth.training import TrainConfig
     log = sys.argv[2]
+    spec = ExperimentSpec(kind="xor-dense", arch=models.xor_net(4), train=TrainConfig())
     def compute(chunk):
         with open(log, "a") as f:
             f.write(json.dumps({{"pid": os.getpid(), "chunk": chunk}}) + "\\n")
         time.sleep(0.3)
         return {{"x": torch.tensor(chunk) * 10}}
-    out = Store(sys.argv[1]).chunked("shared", {{}}, list(range(8)), 1, compute)
+    out = Store(sys.argv[1]).chunked(spec, list(range(8)), 1, compute)
     print(json.dumps(out["x"].tolist()))
 """)
 
@@ -91,11 +114,15 @@ def test_two_processes_share_an_experiment_without_computing_a_chunk_twice(tmp_p
 KILLED = textwrap.dedent("""
     import sys, torch
     sys.path.insert(0, {repo!r})
+    from lth import models
+    from lth.spec import ExperimentSpec
     from lth.store import Store
+    from lth.training import TrainConfig
     store = Store(sys.argv[1])
+    spec = lambda i: ExperimentSpec(kind="xor-dense", arch=models.xor_net(4), train=TrainConfig(), round=i)
     i = 0
     while True:  # write big entries until killed
-        store.save(store.key("big", {{"i": i % 3}}, [0]), {{"w": torch.full((2_000_000,), float(i))}})
+        store.save(store.key(spec(i % 3), [0]), {{"w": torch.full((2_000_000,), float(i))}}, spec(i % 3), [0])
         i += 1
 """)
 
@@ -112,7 +139,8 @@ def test_a_run_killed_mid_write_leaves_nothing_a_later_run_trusts(tmp_path):
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     store = Store(cache)
-    loaded = [store.load(store.key("big", {"i": i}, [0])) for i in range(3)]
+    spec_i = lambda i: spec(train=TrainConfig(), round=i)
+    loaded = [store.load(store.key(spec_i(i), [0])) for i in range(3)]
     for value in loaded:  # each entry is absent or whole, never a torn write
         assert value is None or (value["w"].numel() == 2_000_000 and bool((value["w"] == value["w"][0]).all()))
     assert any(v is not None for v in loaded), "the writer never finished an entry"

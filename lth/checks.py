@@ -1,0 +1,163 @@
+"""The comparisons a claim declares, each a small object that runs its tests against a Lab.
+
+``versus`` is "arm A against arm B at these levels with this test"; ``trend`` is "this metric
+rises (or falls) over these levels"; ``seed_halves`` is the A/A check; ``initial_weights``
+is App. F's analysis of which weights survive. Each check returns its scipy-based results
+(:mod:`lth.stats`) and a piece of the claim's "measured" text, built here and not in claims.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from scipy import stats as sps
+
+from lth import stats
+from lth.arms import Arm
+
+PERCENT_METRICS = {"test_acc_es": 2, "test_acc_final": 2, "pruned_before_reset_acc": 2,
+                   "converged": 1, "ticket": 1, "reinit": 1, "random_units": 1}  # metric -> decimals, shown in %
+WORDS = {"test_acc_es": "accuracy", "test_acc_final": "final accuracy", "pruned_before_reset_acc": "accuracy",
+         "es_iteration": "early stop", "converged": "converged", "ticket": "converged", "reinit": "converged",
+         "random_units": "converged"}  # metric -> what the measured text calls it
+
+
+def fmt(values: np.ndarray, metric: str) -> str:
+    """A per-seed mean for the measured text: accuracies and rates in percent, iterations whole."""
+    mean = float(np.nanmean(values)) if len(values) else float("nan")
+    if metric in PERCENT_METRICS:
+        return f"{100 * mean:.{PERCENT_METRICS[metric]}f}%"
+    return f"{mean:.0f}" if metric == "es_iteration" else f"{mean:.4g}"
+
+
+@dataclass(frozen=True)
+class Versus:
+    a: Arm
+    b: Arm
+    metric: str
+    label: str  # format fields: {pm} the claim's level, {a} and {b} each arm's level, {margin}
+    test: str = "welch"  # welch or fisher
+    alternative: str = "greater"
+    margin: float | str = 0.0  # non-inferiority margin, or the name of the preset field holding it
+
+    @property
+    def arms(self) -> tuple[Arm, ...]:
+        return (self.a, self.b)
+
+    def run(self, lab, options: dict, level: Any = None) -> tuple[list[stats.TestResult], list[str]]:
+        margin = getattr(lab.preset, self.margin) if isinstance(self.margin, str) else self.margin
+        a, b = self.a.values(lab, level, self.metric), self.b.values(lab, level, self.metric)
+        la, lb = self.a.level_label(lab, level), self.b.level_label(lab, level)
+        label = self.label.format(pm=la, a=la, b=lb, margin=f"{margin:g}")
+        if self.test == "fisher":
+            result = stats.fisher(a, b, alternative=self.alternative, label=label, **options)
+        else:
+            result = stats.welch(a, b, alternative=self.alternative, margin=margin, label=label, **options)
+        ma, mb = self.a.metric or self.metric, self.b.metric or self.metric
+        name_a = self.a.name + (f" ({la})" if level is None and self.a.level is not None else "")
+        name_b = self.b.name + (f" ({lb})" if level is None and self.b.level is not None else "")
+        where = f"{la}: " if level is not None else ""
+        return [result], [f"{where}{WORDS.get(ma, ma)}: {name_a} {fmt(a, ma)} vs {name_b} {fmt(b, mb)}"]
+
+
+def versus(a: Arm, b: Arm, *, metric: str = "test_acc_es", label: str, test: str = "welch",
+           alternative: str = "greater", margin: float | str = 0.0) -> Versus:
+    """Arm ``a`` against arm ``b`` on ``metric``, at each of the claim's levels (or the arms' pinned ones)."""
+    if test not in ("welch", "fisher"):
+        raise ValueError(f"test must be 'welch' or 'fisher', got {test!r}")
+    if alternative not in ("greater", "less"):
+        raise ValueError(f"alternative must be 'greater' or 'less', got {alternative!r}")
+    return Versus(a, b, metric, label, test, alternative, margin)
+
+
+@dataclass(frozen=True)
+class Trend:
+    arm: Arm
+    over: Any  # levels, or the name of the preset field that lists them
+    metric: str
+    label: str
+    alternative: str = "greater"
+
+    @property
+    def arms(self) -> tuple[Arm, ...]:
+        return (self.arm,)
+
+    def run(self, lab, options: dict, level: Any = None) -> tuple[list[stats.TestResult], list[str]]:
+        levels = tuple(getattr(lab.preset, self.over) if isinstance(self.over, str) else self.over)
+        fetched = {lv: self.arm.values(lab, lv, self.metric) for lv in sorted(levels, key=self.arm.shared)}
+        groups = np.concatenate([np.full(len(fetched[lv]), lv, dtype=float) for lv in levels])
+        values = np.concatenate([fetched[lv] for lv in levels])
+        result = stats.trend(groups, values, alternative=self.alternative, label=self.label, **options)
+        metric = self.arm.metric or self.metric
+        means = ", ".join(f"{self.arm.level_label(lab, lv)} {fmt(fetched[lv], metric)}" for lv in levels)
+        return [result], [f"{self.arm.name} {WORDS.get(metric, metric)}: {means}"]
+
+
+def trend(arm: Arm, *, over: Any, metric: str = "test_acc_es", label: str, alternative: str = "greater") -> Trend:
+    """Kendall trend of ``metric`` over the arm's levels ``over`` (a tuple or a preset field name)."""
+    return Trend(arm, over, metric, label, alternative)
+
+
+@dataclass(frozen=True)
+class SeedHalves:
+    """A/A: the first and second half of the seeds of one arm are not declared different."""
+
+    arm: Arm
+    metric: str
+    label: str
+    level: Any = None
+    rate: bool = False  # a success rate (Fisher) rather than a mean (Welch)
+
+    @property
+    def arms(self) -> tuple[Arm, ...]:
+        return (self.arm,)
+
+    def run(self, lab, options: dict, level: Any = None) -> tuple[list[stats.TestResult], list[str]]:
+        v = self.arm.values(lab, self.level, self.metric)
+        h = len(v) // 2
+        test = stats.same_rate if self.rate else stats.same_distribution
+        result = test(v[:h], v[h:], label=self.label, **options)
+        m = self.arm.metric or self.metric
+        return [result], [f"{self.label}: {fmt(v[:h], m)} vs {fmt(v[h:], m)} (p {result.p_value:.3g})"]
+
+
+def seed_halves(arm: Arm, *, metric: str = "test_acc_es", label: str, level: Any = None, rate: bool = False):
+    return SeedHalves(arm, metric, label, level, rate)
+
+
+def _survival_stats(init: np.ndarray, final: np.ndarray, keep: np.ndarray) -> tuple[float, float]:
+    """Spearman rho(|init|, |final|) and AUC = P(|init| of a survivor > |init| of a pruned weight)."""
+    a, f = np.abs(init.ravel()), np.abs(final.ravel())
+    rho = sps.spearmanr(a, f).statistic
+    kept, pruned = a[keep.ravel()], a[~keep.ravel()]
+    auc = sps.mannwhitneyu(kept, pruned).statistic / (len(kept) * len(pruned))
+    return float(rho), float(auc)
+
+
+@dataclass(frozen=True)
+class InitialWeights:
+    """App. F: per layer, |initial| and |final| rank-correlate, and survivors at ``pm`` started larger."""
+
+    pm: float
+
+    @property
+    def arms(self) -> tuple[Arm, ...]:
+        return ()
+
+    def run(self, lab, options: dict, level: Any = None) -> tuple[list[stats.TestResult], list[str]]:
+        w = lab.lenet_weights(self.pm)
+        results, text = [], []
+        for name in sorted(w.init):
+            init, final, mask = (getattr(w, k)[name].numpy() for k in ("init", "final", "mask"))
+            rho, auc = np.array([_survival_stats(init[s], final[s], mask[s]) for s in range(init.shape[0])]).T
+            results.append(stats.one_sample(rho, 0.0, label=f"layer {name}: Spearman |init| vs |final| > 0", **options))
+            results.append(stats.one_sample(auc, 0.5, label=f"layer {name}: survivors started larger (AUC > 0.5)",
+                                            **options))
+            text.append(f"{name}: rho {rho.mean():.3f}, AUC {auc.mean():.3f}")
+        lvl = lab.lenet_iterative().at(self.pm).pm
+        return results, [f"per-seed means at Pm {lvl:g}%: " + "; ".join(text)]
+
+
+def initial_weights(pm: float) -> InitialWeights:
+    return InitialWeights(pm)

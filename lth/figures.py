@@ -1,0 +1,186 @@
+"""Figure specs for claims.json: plain dicts the report draws without rerunning anything.
+
+Spec types (``type``; the JSON schema in ``lth/schemas/`` has every field): ``line``
+(series of x/y with 95% bands, optional horizontal reference lines), ``bar`` (rates or
+means per category with intervals), ``hist`` (density histograms per panel) and ``strip``
+(raw per-seed values per group). The second half builds the paper's figures from a Lab.
+"""
+from __future__ import annotations
+
+import math
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from lth import stats
+
+
+def _f(x) -> float | None:
+    x = float(x)
+    return x if math.isfinite(x) else None
+
+
+def band(values: torch.Tensor | np.ndarray) -> tuple[float | None, float | None, float | None]:
+    m, lo, hi = stats.mean_band(np.asarray(values, dtype=float))
+    return _f(m), _f(lo), _f(hi)
+
+
+def line_series(name: str, x: Sequence[float], per_seed: Sequence[torch.Tensor]) -> dict:
+    """A line of per-x means with 95% t bands from per-seed values at each x."""
+    bands = [band(v) for v in per_seed]
+    return {"name": name, "x": [float(v) for v in x], "y": [b[0] for b in bands],
+            "lo": [b[1] for b in bands], "hi": [b[2] for b in bands]}
+
+
+def line(title: str, xlabel: str, ylabel: str, series: list[dict], *, xscale: str = "linear",
+         xinvert: bool = False, hlines: list[dict] | None = None) -> dict:
+    return {"type": "line", "title": title, "xlabel": xlabel, "ylabel": ylabel, "xscale": xscale,
+            "xinvert": xinvert, "series": series, "hlines": hlines or []}
+
+
+def hline(name: str, per_seed: torch.Tensor) -> dict:
+    m, lo, hi = band(per_seed)
+    return {"name": name, "y": m, "lo": lo, "hi": hi}
+
+
+def rates_bar(title: str, ylabel: str, groups: dict[str, Sequence[bool]]) -> dict:
+    """Success rates per group with 95% Wilson intervals."""
+    cats, y, lo, hi, n = [], [], [], [], []
+    for name, flags in groups.items():
+        flags = np.asarray(flags, dtype=bool)
+        k, total = int(flags.sum()), len(flags)
+        w = stats.wilson(k, total)
+        cats.append(name)
+        y.append(_f(k / total) if total else None)
+        lo.append(_f(w[0]))
+        hi.append(_f(w[1]))
+        n.append(total)
+    return {"type": "bar", "title": title, "ylabel": ylabel, "categories": cats, "y": y, "lo": lo, "hi": hi, "n": n}
+
+
+def strip(title: str, ylabel: str, groups: dict[str, Sequence[float]]) -> dict:
+    return {"type": "strip", "title": title, "ylabel": ylabel,
+            "groups": [{"name": k, "values": [_f(v) for v in np.asarray(vals, dtype=float)]} for k, vals in groups.items()]}
+
+
+def hist(title: str, xlabel: str, panels: list[dict]) -> dict:
+    return {"type": "hist", "title": title, "xlabel": xlabel, "panels": panels}
+
+
+def pct(density: torch.Tensor) -> float:
+    """Percent of weights remaining (the same for every seed of a round)."""
+    return round(100.0 * float(torch.as_tensor(density, dtype=torch.float64).mean()), 2)
+
+
+# ---- the paper's figures, from a Lab (each a function of the lab, declared by claims) ------------
+METRIC_NAMES = {"test_acc_es": "test accuracy at early stopping", "es_iteration": "early-stopping iteration",
+                "test_acc_final": "test accuracy at the last iteration"}
+
+
+def accuracy(metric: str = "test_acc_es", controls: bool = True, pruned_before_reset: bool = False):
+    """The paper's Fig. 1/3/4 shape: a metric against % of weights remaining, log axis, 100% on the left."""
+
+    def build(lab) -> dict:
+        rounds = lab.lenet_iterative().rounds
+        pm = [r.pm for r in rounds]
+        series = [line_series("iterative ticket", pm, [getattr(r, metric) for r in rounds])]
+        if controls:
+            levels = lab.preset.control_levels
+            x = [pm[lab.level(v)] for v in levels]
+            series += [
+                line_series("one-shot ticket", x, [getattr(lab.lenet_one_shot(v), metric) for v in levels]),
+                line_series("random reinit", x, [getattr(lab.lenet_reinit_mean(v), metric) for v in levels]),
+                line_series("random pruning", x, [getattr(lab.lenet_random_prune(v), metric) for v in levels]),
+            ]
+        if pruned_before_reset:
+            series.append(line_series("pruned before reset (not retrained)", [pct(r.next_density) for r in rounds[:-1]],
+                                      [r.pruned_before_reset_acc for r in rounds[:-1]]))
+        name = METRIC_NAMES.get(metric, metric)
+        return line(f"LeNet-300-100: {name} against weights remaining", "percent of weights remaining (Pm)", name,
+                    series, xscale="log", xinvert=True, hlines=[hline("dense network", getattr(rounds[0], metric))])
+
+    return build
+
+
+def curves():
+    """Validation accuracy against iteration at the dense network and the preset's levels (Fig. 3 style)."""
+
+    def build(lab) -> dict:
+        run = lab.lenet_iterative()
+        its = list(run.dense.eval_iterations)
+        series = []
+        for r in (run.dense, *(run.at(v) for v in lab.preset.levels)):
+            series.append(line_series(r.label, its, [r.val_acc[:, e] for e in range(r.val_acc.shape[1])]))
+        return line("LeNet-300-100: validation accuracy during training", "training iteration",
+                    "validation accuracy", series)
+
+    return build
+
+
+def width_accuracy(metric: str = "test_acc_final"):
+    """Accuracy against the LeNet width multiplier."""
+
+    def build(lab) -> dict:
+        widths = lab.preset.widths
+        return line("MNIST: test accuracy against width (mean, 95% band)", "width multiplier",
+                    "test accuracy at the last iteration",
+                    [line_series("LeNet family", widths, [getattr(lab.lenet_width(w), metric).numpy() for w in widths])],
+                    xscale="log")
+
+    return build
+
+
+def xor_rates():
+    def build(lab) -> dict:
+        widths = lab.preset.xor_widths
+        return rates_bar("XOR: convergence rate against hidden width (95% Wilson)", "fraction of seeds converged",
+                         {f"H={h}": lab.xor_convergence(h).converged.numpy() for h in widths})
+
+    return build
+
+
+def xor_tickets():
+    def build(lab) -> dict:
+        res = lab.xor_tickets()
+        ok = res.dense_converged
+        two = lab.xor_convergence(min(lab.preset.xor_widths)).converged.numpy()
+        return rates_bar("XOR: 2-unit ticket against its controls (95% Wilson)", "fraction converged", {
+            "ticket (reset)": res.ticket[ok].numpy(), "reinit (architecture)": res.reinit[ok].numpy(),
+            "random units (init)": res.random_units[ok].numpy(), "dense H=2": two})
+
+    return build
+
+
+def initial_weights(pm: float):
+    """Initial weights of survivors and pruned weights per layer at ``pm`` (App. F, Fig. 15-16 style)."""
+
+    def build(lab) -> dict:
+        w = lab.lenet_weights(pm)
+        panels = []
+        for name in sorted(w.init):
+            init, mask = w.init[name].numpy(), w.mask[name].numpy()
+            edges = np.linspace(init.min(), init.max(), 41)
+            panels.append({"name": f"layer {name}", "edges": edges.tolist(), "series": [
+                {"name": "survivors", "density": np.histogram(init[mask], edges, density=True)[0].tolist()},
+                {"name": "pruned", "density": np.histogram(init[~mask], edges, density=True)[0].tolist()}]})
+        lvl = lab.lenet_iterative().at(pm).pm
+        return hist(f"Initial weights of survivors and pruned weights at Pm {lvl:g}% (all seeds)", "initial weight",
+                    panels)
+
+    return build
+
+
+def seed_halves():
+    """A/A figures: dense LeNet accuracy and XOR H=4 convergence by seed half."""
+
+    def build(lab) -> list[dict]:
+        acc = lab.lenet_iterative().dense.test_acc_es.numpy()
+        xor = lab.xor_convergence(4).converged.numpy()
+        ha, hx = len(acc) // 2, len(xor) // 2
+        return [strip("A/A: dense LeNet test accuracy by seed half", "test accuracy at early stopping",
+                      {"first half": acc[:ha], "second half": acc[ha:]}),
+                rates_bar("A/A: XOR H=4 convergence by seed half (95% Wilson)", "fraction converged",
+                          {"first half": xor[:hx], "second half": xor[hx:]})]
+
+    return build
