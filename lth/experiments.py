@@ -16,7 +16,7 @@ from typing import Callable
 from lth import compute
 from lth import data as lth_data
 from lth import models, pruning
-from lth.records import IterativeRun, PruningRound, RunSummary, Weights, XorRun, XorTickets, mean_of
+from lth.records import IterativeRun, RunSummary, Weights, XorRun, XorTickets, mean_of
 from lth.scales import Preset
 from lth.spec import ExperimentSpec
 from lth.store import Store

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import operator
 import os
-import tempfile
 from pathlib import Path
 from typing import Mapping
 
@@ -29,6 +28,7 @@ from torch import nn
 
 from lth import masks as lth_masks
 from lth import models
+from lth.atomic import write_atomic
 
 _ACTIVATIONS = {"relu": nn.ReLU, "tanh": nn.Tanh, "sigmoid": nn.Sigmoid}
 _TOP_KEYS = ("state_dict", "masks", "architecture", "meta")
@@ -157,20 +157,7 @@ def save_ticket(path: str | os.PathLike, arch: models.Architecture, params: Mapp
     if path.is_dir():
         raise ValueError(f"{path} is a folder; give the path of the file to write (e.g. ticket.pt)")
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(state, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
+    return write_atomic(path, lambda f: torch.save(state, f))
 
 
 def read_ticket(path: str | os.PathLike) -> dict:

@@ -14,17 +14,16 @@ The document follows lth/schemas/claims.schema.json; ``write_document`` refuses 
 from __future__ import annotations
 
 import json
-import os
 import platform
 import shlex
 import subprocess
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Sequence
 
 from lth import schema
+from lth.atomic import write_atomic
 from lth.fmt import finite
 
 __all__ = ["holm_adjust", "build_document", "write_document", "Written", "git_commit", "versions", "device_label",
@@ -131,18 +130,11 @@ def write_document(doc: dict, out_dir: str | Path, *, html: bool = True) -> Writ
 
 
 def _write_json(path: Path, doc: dict) -> Path:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".json")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(doc, f, indent=1, allow_nan=False)  # strict JSON: jsonable made non-finite numbers null
-            f.write("\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    def write(f) -> None:
+        json.dump(doc, f, indent=1, allow_nan=False)  # strict JSON: jsonable made non-finite numbers null
+        f.write("\n")
+
+    return write_atomic(path, write, text=True)
 
 
 # --------------------------------------------------------------------------- provenance

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Callable, Sequence
 import torch
 from filelock import FileLock, Timeout
 
+from lth.atomic import write_atomic
 from lth.spec import ExperimentSpec
 
 # Modules whose code decides the numbers an experiment computes; a change to any invalidates the cache.
@@ -38,20 +38,6 @@ def source_fingerprint() -> str:
         h.update(name.encode())
         h.update((here / f"{name}.py").read_bytes())
     return h.hexdigest()[:16]
-
-
-def _atomic_write(path: Path, write: Callable[[object], None], mode: str = "wb") -> None:
-    """Write through a temporary file in the same folder, flushed, then renamed over ``path``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    try:
-        with os.fdopen(fd, mode) as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 class Store:
@@ -102,8 +88,8 @@ class Store:
             meta = {"key": key, "kind": spec.kind, "spec": spec.to_dict(), "differences": spec.differences(),
                     "seeds": [int(s) for s in seeds], "source": self.fingerprint,
                     "written": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-            _atomic_write(path.with_suffix(".json"), lambda f: json.dump(meta, f, indent=1), mode="w")
-        _atomic_write(path, lambda f: torch.save({**value, "__key__": key}, f))
+            write_atomic(path.with_suffix(".json"), lambda f: json.dump(meta, f, indent=1), text=True)
+        write_atomic(path, lambda f: torch.save({**value, "__key__": key}, f))
 
     def lock(self, key: str) -> FileLock:
         path = self._path(key).with_suffix(".lock")

@@ -6,7 +6,6 @@ which may round differently; in float64 the same comparison holds at rtol 1e-12.
 """
 from __future__ import annotations
 
-import os
 
 import pytest
 import torch

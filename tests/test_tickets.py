@@ -1,0 +1,57 @@
+"""`python -m lth export`: a seed's ticket from the pruning run, written as plain PyTorch and read back."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+
+from lth import masks, models, scales
+from lth.experiments import Lab
+from lth.export import load_ticket
+from lth.store import Store
+from lth.tickets import export_ticket
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory, mnist):
+    return Lab(scales.get("smoke"), Store(tmp_path_factory.mktemp("cache")), n_seeds=2)
+
+
+def test_exported_ticket_is_the_pruning_runs_mask_on_the_seeds_init(lab, tmp_path, mnist):
+    path = export_ticket(lab, pm=21, seed=1, weights="init", path=tmp_path / "t.pt")
+    model, kept = load_ticket(path)
+    r = lab.level(21)
+    chunk = next(c for c in lab._chunks() if 1 in c)
+    mask = {k: v[[chunk.index(1)]] for k, v in lab._round_entry(chunk, r)["mask"].items()}
+    arch = models.lenet_300_100()
+    ticket = masks.apply(models.init_params(arch, [1]), mask)
+    x = mnist.test_x[:64]
+    torch.testing.assert_close(model(x), models.forward(arch, ticket, x)[0], rtol=1e-5, atol=1e-6)
+    assert torch.equal(kept["0.weight"], mask["w0"][0].T)
+    assert abs(float(masks.density(mask)[0]) - 0.2107) < 1e-3
+
+
+def test_trained_ticket_keeps_pruned_weights_at_zero(lab, tmp_path):
+    model, kept = load_ticket(export_ticket(lab, pm=51, seed=0, weights="final", path=tmp_path / "f.pt"))
+    w = model[0].weight.detach()
+    assert bool((w[~kept["0.weight"]] == 0).all()) and bool((w[kept["0.weight"]] != 0).any())
+
+
+def test_bad_requests_are_value_errors(lab, tmp_path):
+    with pytest.raises(ValueError, match="seed 99"):
+        export_ticket(lab, pm=21, seed=99, weights="init", path=tmp_path / "x.pt")
+    with pytest.raises(ValueError, match="'trained'"):
+        export_ticket(lab, pm=21, seed=0, weights="trained", path=tmp_path / "x.pt")
+    with pytest.raises(ValueError, match="Pm near 45"):
+        export_ticket(lab, pm=45, seed=0, weights="init", path=tmp_path / "x.pt")
+
+
+def test_command_line_exit_2_on_a_bad_seed(tmp_path):
+    run = subprocess.run([sys.executable, "-m", "lth", "export", "--scale", "smoke", "--pm", "21", "--seed", "7",
+                          "--cache", str(tmp_path / "c"), "-o", str(tmp_path / "t.pt")], capture_output=True, text=True,
+                         cwd=REPO, timeout=600)
+    assert run.returncode == 2 and "seed 7 is not among this scale's seeds 0..3" in run.stderr
+    assert not (tmp_path / "t.pt").exists()
