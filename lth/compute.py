@@ -90,20 +90,28 @@ def iterative_round(spec: ExperimentSpec, chunk: list[int], dataset: lth_data.Da
 
 
 def control_start(spec: ExperimentSpec, chunk: list[int], round_entry: dict, dense_entry: dict) -> tuple[dict, M.Masks]:
-    """Initial weights and masks of a control at one round's per-layer counts.
+    """Initial weights and masks of a ticket or control at one round's per-layer counts.
 
+    "" (no control): the round's ticket itself, its mask on the original init (retrained, e.g. longer);
     one-shot: the trained dense network pruned straight to the round's counts, reset to init;
     reinit: the round's ticket mask with fresh weights (the architecture only);
-    random-prune: the original weights under a random mask of the same per-layer counts (the init only).
+    random-prune: the original weights under a random mask of the same per-layer counts (the init only);
+    rearrange: the ticket mask with the survivors' initial values shuffled among the survivors.
     """
     arch = spec.arch
+    if spec.control == "":
+        return models.init_params(arch, chunk), round_entry["mask"]
+    if spec.control == "rearrange":
+        init = models.init_params(arch, chunk)
+        return pruning.rearrange(init, round_entry["mask"], chunk, spec.control_index), round_entry["mask"]
     if spec.control == "one-shot":
         return models.init_params(arch, chunk), pruning.one_shot(dense_entry["final"], spec.rate_map, spec.round)
     if spec.control == "reinit":
         return models.init_params(arch, chunk, stream="reinit", index=spec.control_index), round_entry["mask"]
     if spec.control == "random-prune":
         return models.init_params(arch, chunk), pruning.random_like(round_entry["mask"], chunk, spec.control_index)
-    raise ValueError(f"unknown control {spec.control!r}; known: one-shot, reinit, random-prune")
+    raise ValueError(f"unknown control {spec.control!r}; known: '' (the ticket), one-shot, reinit, random-prune, "
+                     f"rearrange")
 
 
 def control(spec: ExperimentSpec, chunk: list[int], dataset: lth_data.Dataset, round_entry: dict,

@@ -21,7 +21,7 @@ from lth.scales import Preset
 from lth.spec import ExperimentSpec
 from lth.store import Store
 
-CONTROLS = ("one-shot", "reinit", "random-prune")
+CONTROLS = ("one-shot", "reinit", "random-prune", "rearrange")
 
 
 class Lab:
@@ -141,18 +141,22 @@ class Lab:
         """The pruning round at ``pm`` percent of weights remaining (e.g. ``lab.level(21)`` is round 7)."""
         return self.lenet_iterative().level(pm)
 
-    def control(self, kind: str, pm: float, index: int = 0) -> RunSummary:
-        """A control at the per-layer counts of the round at ``pm``: one-shot, reinit or random-prune."""
-        if kind not in CONTROLS:
-            raise ValueError(f"unknown control {kind!r}; known: {CONTROLS}")
+    def control(self, kind: str, pm: float, index: int = 0, train=None) -> RunSummary:
+        """A control at the per-layer counts of the round at ``pm`` (one-shot, reinit, random-prune, rearrange),
+        or with ``kind=""`` the round's ticket itself, retrained; ``train`` overrides the preset's config."""
+        if kind not in ("", *CONTROLS):
+            raise ValueError(f"unknown control {kind!r}; known: '' (the ticket), {', '.join(CONTROLS)}")
         r = self.level(pm)  # masks come from the iterative run: computed first, under its locks
         spec = self.lenet_spec("lenet-control", round=r, control=kind, control_index=index)
+        if train is not None:
+            spec = replace(spec, train=self._train_config(train))
 
         def recipe(chunk: list[int]) -> dict:
             dense_entry = self._round_entry(chunk, 0) if kind == "one-shot" else {}
             return compute.control(spec, chunk, self.mnist, self._round_entry(chunk, r), dense_entry)
 
-        name = f"lenet {kind}{index if kind == 'reinit' else ''} round {r}"
+        name = f"lenet {kind or 'ticket'}{index if kind == 'reinit' else ''} round {r}" + (
+            f" ({spec.train.iterations} iterations)" if train is not None else "")
         return RunSummary.from_entry(self._timed(name, lambda: self.store.chunked(
             spec, self.seeds("mnist"), self.chunk_size, recipe)))
 
@@ -165,6 +169,9 @@ class Lab:
 
     def lenet_random_prune(self, pm: float) -> RunSummary:
         return self.control("random-prune", pm)
+
+    def lenet_rearranged(self, pm: float) -> RunSummary:
+        return self.control("rearrange", pm)
 
     def lenet_weights(self, pm: float) -> Weights:
         """Initial and final weights of the dense network and the mask at ``pm``, per seed (App. F)."""

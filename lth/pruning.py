@@ -157,6 +157,32 @@ def random_like(masks: Masks, seeds: list[int], index: int = 0) -> Masks:
     return out
 
 
+def rearrange(params: Params, masks: Masks, seeds: list[int], index: int = 0) -> Params:
+    """The rearranged control (v1 abstract: tickets "randomly reinitialized or rearranged"): per layer
+    and seed, the survivors' own initial values shuffled among the surviving positions.
+
+    The mask and the multiset of kept values are unchanged; only which kept weight gets which
+    value is random (seed s draws from its own ``rearrange`` stream, so batching never matters).
+    Pruned positions keep their values (the mask zeroes them in training). Biases are copied.
+    """
+    check_masks(masks, params)
+    seeds = [int(s) for s in seeds]
+    names = weight_names(params)
+    if params[names[0]].shape[0] != len(seeds):
+        raise ValueError(f"{len(seeds)} seeds given for weights holding {params[names[0]].shape[0]} networks")
+    gens = [rng.generator(s, "rearrange", index) for s in seeds]
+    out = {k: v.clone() for k, v in params.items()}
+    for name in names:
+        source = params[name].reshape(len(seeds), -1)
+        flat, keep = source.clone(), masks[name].reshape(len(seeds), -1)
+        for i, gen in enumerate(gens):  # set-up only, never in the training step
+            kept = keep[i].nonzero().squeeze(1)
+            perm = torch.randperm(len(kept), generator=gen).to(kept.device)
+            flat[i, kept] = source[i, kept[perm]]
+        out[name] = flat.view_as(params[name])
+    return out
+
+
 def unit_scores(weights: Params) -> torch.Tensor:
     """Magnitude of each unit of a one-hidden-layer network: L2 norm of its incoming and outgoing weights, [S, H]."""
     names = weight_names(weights)

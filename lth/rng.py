@@ -16,6 +16,7 @@ STREAMS = {
     "random_mask": 4,  # random pruning control
     "split": 5,  # train/validation split of MNIST
     "bootstrap": 6,  # bootstrap resampling in lth.stats
+    "rearrange": 7,  # the rearranged control: survivors' initial values shuffled among surviving positions
 }
 
 

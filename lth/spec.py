@@ -25,7 +25,8 @@ KINDS = {
     "lenet-dense": "dense LeNet-family network trained once",
     "lenet-iterative-round": "one round of iterative magnitude pruning with reset (its mask, summary, next mask)",
     "lenet-iterative": "summary of every round of iterative magnitude pruning",
-    "lenet-control": "a control trained at one round's per-layer counts (one-shot, reinit, random pruning)",
+    "lenet-control": "a ticket retrained, or a control, at one round's per-layer counts (one-shot, reinit, "
+                     "random pruning, rearranged)",
 }
 
 
@@ -74,7 +75,7 @@ class ExperimentSpec:
     rates: tuple[tuple[str, float], ...] = ()  # per-layer pruning rate of one round
     rounds: int = 0  # number of pruning rounds an aggregate covers
     round: int = 0  # the pruning round of this entry (0 = dense)
-    control: str = ""  # one-shot, reinit, random-prune ("" = not a control)
+    control: str = ""  # one-shot, reinit, random-prune, rearrange ("" = the ticket itself)
     control_index: int = 0  # which reinitialisation / random mask
     loss_threshold: float = 0.0  # XOR: converged means all points right and loss below this
     keep_units: int = 0  # XOR tickets: hidden units kept

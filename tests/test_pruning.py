@@ -195,6 +195,37 @@ def test_random_like_differs_from_input_and_between_seeds():
         pruning.random_like(m, [0, 1])
 
 
+# ---------------------------------------------------------------- rearranged control
+
+@PROPS
+@given(shapes=shapes_st, seeds=st.lists(st.integers(0, 10_000), min_size=1, max_size=4, unique=True),
+       rate=rate_st, seed=st.integers(0, 2**31 - 1), index=st.integers(0, 3))
+def test_rearrange_permutes_kept_values_only_and_ignores_batching(shapes, seeds, rate, seed, index):
+    w = random_weights(shapes, len(seeds), seed)
+    m = pruning.magnitude_prune(w, masks.dense(w), rate)
+    r = pruning.rearrange(w, m, seeds, index)
+    for k in masks.weight_names(w):
+        for i in range(len(seeds)):
+            kept = m[k][i]
+            assert torch.equal(torch.sort(r[k][i][kept]).values, torch.sort(w[k][i][kept]).values)  # same values
+            assert torch.equal(r[k][i][~kept], w[k][i][~kept])  # pruned positions untouched
+    for i, s in enumerate(seeds):  # seed s alone == seed s at position i of the batch
+        alone = pruning.rearrange({k: v[i : i + 1] for k, v in w.items()}, {k: v[i : i + 1] for k, v in m.items()},
+                                  [s], index)
+        assert all(torch.equal(alone[k][0], r[k][i]) for k in w)
+
+
+def test_rearrange_moves_values_and_checks_its_inputs():
+    w = models.init_params(models.Architecture((40, 30, 10)), [0, 1])
+    m = pruning.magnitude_prune(w, masks.dense(w), 0.8)
+    r = pruning.rearrange(w, m, [0, 1])
+    assert not torch.equal(r["w0"][m["w0"]], w["w0"][m["w0"]])  # 240 kept values: a shuffle moves them
+    assert torch.equal(r["b0"], w["b0"])
+    assert not torch.equal(pruning.rearrange(w, m, [0, 1], index=1)["w0"], r["w0"])
+    with pytest.raises(ValueError, match="3 seeds"):
+        pruning.rearrange(w, m, [0, 1, 2])
+
+
 # ---------------------------------------------------------------- unit pruning
 
 @PROPS
