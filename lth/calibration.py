@@ -1,0 +1,111 @@
+"""Permutation A/A calibration of the claims' exact decision functions on stored per-seed data.
+
+Under an A/A null (one arm split into two random halves, or a seed's two arms swapped at
+random) a claim's decision must declare a difference at most alpha of the time. Running
+the very function a claim uses (its test, an intersection-union of several, and
+:func:`lth.stats.verdict`) over many random splits of real per-seed values checks it at the
+data's own distribution (discrete, censored, skewed), which simulations from a model cannot.
+
+The check is conditional on the stored values: each split is an independent draw from the
+permutation distribution, so the number of false positives is binomial(n_splits, q) with q
+the test's rejection rate over that distribution, and :func:`calibrated` tests q <= alpha.
+It is a stricter check than unconditional calibration: a test calibrated on average can
+over-reject on a particular data set (e.g. one with an outlier seed), and that is flagged.
+"""
+from __future__ import annotations
+
+import math
+from typing import Callable, Sequence
+
+import numpy as np
+from scipy import stats
+
+from lth.paired import pairs
+from lth.stats import CONTRADICTED, REPRODUCED, TestResult, verdict
+
+Decide = Callable[[np.ndarray, np.ndarray], TestResult]
+_TAG = 0xA1CA  # keeps the split streams apart from any other use of the same seed
+
+
+def _summarise(results: list[TestResult], *, alpha: float, aa: bool, n_distinct: int, **extra) -> dict:
+    """False positives (through ``verdict``), their Clopper-Pearson interval and the p-values' uniformity.
+
+    Uniformity is tested one-sided (``kstest(p, "uniform", alternative="greater")``: p-values
+    stochastically *smaller* than uniform, i.e. anti-conservative). With few seeds the
+    permutation distribution has few atoms (``n_distinct``) and so do the p-values; a valid
+    p-value on a discrete distribution has P(p <= x) <= x, which the one-sided test accepts
+    while a two-sided KS would reject the gaps between atoms. Conservative decisions (the
+    intersection-union's max p, a tie-corrected signed-rank test) are not failures either.
+    With 1/n_distinct > alpha a single rejecting split already means q > alpha for these data.
+    """
+    p = np.array([r.p_value for r in results])
+    verdicts = [verdict(r, alpha, aa=aa) for r in results]
+    n = len(results)
+    k = sum(v != REPRODUCED for v in verdicts) if aa else sum(v == REPRODUCED for v in verdicts)
+    k_opp = 0 if aa else sum(v == CONTRADICTED for v in verdicts)
+    ci = stats.binomtest(k, n).proportion_ci(confidence_level=0.95, method="exact")
+    ks = stats.kstest(p, "uniform", alternative="greater")
+    return {
+        "p_values": p, "n_splits": n, "alpha": alpha, "false_positives": k, "rate": k / n,
+        "rate_ci": (float(ci.low), float(ci.high)),
+        "binom_p": float(stats.binomtest(k, n, alpha, alternative="greater").pvalue),
+        "opposite_false_positives": k_opp,
+        "binom_p_opposite": float(stats.binomtest(k_opp, n, alpha, alternative="greater").pvalue),
+        "ks_statistic": float(ks.statistic), "ks_p": float(ks.pvalue),
+        "ks_two_sided_p": float(stats.kstest(p, "uniform").pvalue), "n_distinct_splits": n_distinct, **extra,
+    }
+
+
+def permutation_aa(values: Sequence[float], decide: Decide, *, n_splits: int = 1_000, alpha: float, seed: int,
+                   aa: bool = False) -> dict:
+    """Split ONE arm's per-seed values into two random halves ``n_splits`` times and run ``decide`` on each.
+
+    ``decide(x, y)`` is the claim's decision (e.g. ``lambda x, y: stats.welch(x, y, alpha=alpha,
+    label=..., n_resamples=0)``); a false positive is a ``reproduced`` verdict (``aa=True``: an
+    A/A check's ``contradicted``). Non-finite values are left out first. Returns a dict: p_values,
+    n_splits, alpha, false_positives, rate, rate_ci (Clopper-Pearson 95%), binom_p (k false
+    positives against alpha, one-sided), the same for the opposite direction, ks_statistic and
+    ks_p (one-sided uniformity, see :func:`_summarise`), ks_two_sided_p, n_distinct_splits, n_values.
+    """
+    v = np.asarray(values, dtype=float).ravel()
+    v = v[np.isfinite(v)]
+    if len(v) < 4:
+        raise ValueError(f"a permutation A/A check needs >= 4 finite values, got {len(v)}")
+    gen = np.random.default_rng([int(seed), _TAG])
+    h = len(v) // 2
+    order = gen.permuted(np.tile(np.arange(len(v)), (n_splits, 1)), axis=1)
+    results = [decide(v[o[:h]], v[o[h:]]) for o in order]
+    return _summarise(results, alpha=alpha, aa=aa, n_distinct=math.comb(len(v), h), n_values=len(v))
+
+
+def permutation_aa_paired(a: Sequence[float], b: Sequence[float], decide: Decide, *, n_splits: int = 1_000,
+                          alpha: float, seed: int, aa: bool = False) -> dict:
+    """The A/A null of a paired design: swap each seed's two arms with probability 1/2 (sign flips).
+
+    A real difference between the arms is destroyed by the swaps while the within-seed
+    correlation is kept, so this checks a paired (or Welch-on-paired) decision on the data's
+    own dependence. Seeds non-finite in either arm leave both (:func:`lth.paired.pairs`) and
+    are counted in ``dropped``. Returns the dict of :func:`permutation_aa` with n_pairs, dropped.
+    """
+    a, b, dropped = pairs(a, b)
+    if len(a) < 2:
+        raise ValueError(f"a paired permutation A/A check needs >= 2 complete pairs, got {len(a)}")
+    gen = np.random.default_rng([int(seed), _TAG, 1])
+    flips = gen.random((n_splits, len(a))) < 0.5
+    results = [decide(np.where(f, b, a), np.where(f, a, b)) for f in flips]
+    return _summarise(results, alpha=alpha, aa=aa, n_distinct=2 ** len(a), n_pairs=len(a), dropped=dropped)
+
+
+def calibrated(result: dict, alpha: float | None = None, *, level: float = 0.01) -> bool:
+    """Whether a permutation A/A result is consistent with a false-positive rate <= alpha.
+
+    Both directions' false-positive counts must not exceed alpha significantly (one-sided
+    binomial test at ``level``) and the p-values must not be stochastically smaller than
+    uniform (one-sided KS at ``level``). ``alpha`` defaults to the one the check ran at.
+    """
+    alpha = result["alpha"] if alpha is None else alpha
+    n = result["n_splits"]
+    for k in (result["false_positives"], result["opposite_false_positives"]):
+        if stats.binomtest(k, n, alpha, alternative="greater").pvalue < level:
+            return False
+    return result["ks_p"] >= level
