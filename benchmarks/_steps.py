@@ -11,6 +11,8 @@ labels) that the step cycles through, so the networks never fit one batch perfec
 """
 from __future__ import annotations
 
+import copy
+import dataclasses
 import itertools
 import os
 import sys
@@ -57,11 +59,15 @@ def lth_masks_for(params: dict[str, torch.Tensor], density: float) -> dict[str, 
 
 
 # ----------------------------------------------------------------------------- lth
-def lth_batched(n_seeds: int, density: float = 1.0) -> Step:
-    """(b)/(c) and the batched variant: one MaskedTrainer holding ``n_seeds`` networks."""
+def lth_batched(n_seeds: int, density: float = 1.0, kernel: str = "auto") -> Step:
+    """(b)/(c), the density sweep and the batched variant: one MaskedTrainer holding ``n_seeds`` networks.
+
+    ``kernel="auto"`` (lth's default) runs layers below lth.sparse's crossover on the sparse
+    kernels; ``"dense"`` forces the dense masked path.
+    """
     params = init_params(ARCH, list(range(n_seeds)))
     masks = lth_masks_for(params, density)
-    trainer = MaskedTrainer(ARCH, params, masks, CFG)
+    trainer = MaskedTrainer(ARCH, params, masks, dataclasses.replace(CFG, kernel=kernel))
     x, _, t = _data(n_seeds)
     batches = [(x[i].contiguous(), t[i].contiguous()) for i in range(POOL)]
     cycle = itertools.cycle(batches)
@@ -112,14 +118,14 @@ class MaskedLinear(nn.Module):
         return F.linear(x, self.weight * self.mask, self.bias)
 
 
-def _sequential_from_lth(params: dict[str, torch.Tensor]) -> nn.Sequential:
-    """nn.Sequential 784-300-100-10 (ReLU) holding seed 0's lth weights (lth stores [in, out], Linear [out, in])."""
+def _sequential_from_lth(params: dict[str, torch.Tensor], seed: int = 0) -> nn.Sequential:
+    """nn.Sequential 784-300-100-10 (ReLU) holding one seed's lth weights (lth stores [in, out], Linear [out, in])."""
     layers: list[nn.Module] = []
     for l in range(ARCH.n_layers):
         lin = nn.Linear(ARCH.sizes[l], ARCH.sizes[l + 1])
         with torch.no_grad():
-            lin.weight.copy_(params[f"w{l}"][0].T)
-            lin.bias.copy_(params[f"b{l}"][0])
+            lin.weight.copy_(params[f"w{l}"][seed].T)
+            lin.bias.copy_(params[f"b{l}"][seed])
         layers.append(lin)
         if l < ARCH.n_layers - 1:
             layers.append(nn.ReLU())
@@ -175,6 +181,65 @@ def open_lth_step(density: float) -> Step:
     return _autograd_step(nn.Sequential(*layers))
 
 
+# ----------------------------------------------------------------------------- torch.func ensembling
+def torch_func_ensemble(n_models: int, density: float = 1.0) -> Step:
+    """What a PyTorch user would write to batch seeds: PyTorch's model-ensembling recipe, trained.
+
+    ``torch.func.stack_module_state`` over ``n_models`` copies of the nn.Sequential (the same
+    initial weights and masks as lth's seeds), ``vmap(grad(loss))`` with the loss of
+    ``functional_call`` on the weights multiplied by their masks, then ``torch.optim.Adam(fused=True)``
+    over the stacked parameters. One call = ``n_models`` model-steps.
+    """
+    from torch.func import functional_call, grad, stack_module_state, vmap
+
+    params = init_params(ARCH, list(range(n_models)))
+    masks = lth_masks_for(params, density)
+    params = lth_masks.apply(params, masks)
+    models = [_sequential_from_lth(params, s) for s in range(n_models)]
+    stacked, buffers = stack_module_state(models)
+    base = copy.deepcopy(models[0]).to("meta")
+    linear_names = [f"{i}.weight" for i, m in enumerate(models[0]) if isinstance(m, nn.Linear)]
+    mask_t = {name: masks[f"w{l}"].transpose(1, 2).to(torch.float32).contiguous() for l, name in enumerate(linear_names)}
+
+    def loss_fn(p, b, mask, x, y):
+        p = {k: v * mask[k] if k in mask else v for k, v in p.items()}
+        return F.cross_entropy(functional_call(base, (p, b), (x,)), y)
+
+    grads_of = vmap(grad(loss_fn))
+    opt = torch.optim.Adam(list(stacked.values()), lr=LR, fused=True)
+    x, y, _ = _data(n_models)
+    batches = [(x[i].contiguous(), y[i].contiguous()) for i in range(POOL)]
+    cycle = itertools.cycle(batches)
+
+    def step() -> None:
+        xb, yb = next(cycle)
+        g = grads_of(stacked, buffers, mask_t, xb, yb)
+        for k, v in stacked.items():
+            v.grad = g[k]
+        opt.step()
+
+    step.stacked, step.masks = stacked, mask_t  # type: ignore[attr-defined]
+    return step
+
+
+def check_torch_func_same_training(density: float = 0.07, n_models: int = 2, n_steps: int = 3,
+                                   atol: float = 1e-6, frac: float = 1e-3) -> None:
+    """Assert that the torch.func ensemble and lth's batched trainer train the same networks (tolerance as below)."""
+    fn = torch_func_ensemble(n_models, density)
+    lth_step = lth_batched(n_models, density)
+    for _ in range(n_steps):
+        fn()
+        lth_step()
+    ours = lth_step.trainer.state()  # type: ignore[attr-defined]
+    for l in range(ARCH.n_layers):
+        theirs = (fn.stacked[f"{2 * l}.weight"] * fn.masks[f"{2 * l}.weight"]).detach().transpose(1, 2)  # type: ignore[attr-defined]
+        diff = (theirs - ours[f"w{l}"]).abs()
+        off = (diff > atol).double().mean().item()
+        if off > frac:
+            raise AssertionError(f"layer {l}: {off:.2%} of torch.func and lth weights differ by > {atol:g} "
+                                 f"(max {diff.max().item():.3g}) after {n_steps} steps")
+
+
 # ----------------------------------------------------------------------------- sanity
 def check_same_training(density: float = 0.2, n_steps: int = 3, atol: float = 1e-6, frac: float = 1e-3) -> None:
     """Assert that lth, torch.nn.utils.prune and the open_lth-style module train identical networks.
@@ -213,5 +278,5 @@ def check_same_training(density: float = 0.2, n_steps: int = 3, atol: float = 1e
                     f"layer {l} (density {dens}): {off:.2%} of lth and torch weights differ by > {atol:g} "
                     f"(max {diff.max().item():.3g}) after {n_steps} steps"
                 )
-            if dens < 1.0 and bool((ours[trainer.masks_f[l][0].T == 0] != 0).any()):
+            if dens < 1.0 and bool((ours[~lth_masks_for(params, dens)[f"w{l}"][0].T] != 0).any()):
                 raise AssertionError(f"layer {l}: lth moved a pruned weight")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 import torch
 
@@ -111,12 +111,41 @@ def activate(z: torch.Tensor, activation: str) -> torch.Tensor:
     return torch.sigmoid(z)
 
 
-def forward(arch: Architecture, params: dict[str, torch.Tensor], x: torch.Tensor) -> torch.Tensor:
-    """Logits [S, N, out] for inputs x: [N, in] shared by all seeds, or [S, N, in] per seed."""
+Linear = Callable[[int, torch.Tensor], torch.Tensor]
+
+
+def dense_linear(params: dict[str, torch.Tensor]) -> Linear:
+    """Layer l's product as ``torch.matmul(h, w_l) + b_l``: the evaluation kernel of the dense path.
+
+    ``h`` is [N, in] shared by all seeds or [S, N, in] per seed; the result is [S, N, out].
+    """
+    return lambda l, h: torch.matmul(h, params[f"w{l}"]) + params[f"b{l}"][:, None, :]
+
+
+def forward(
+    arch: Architecture,
+    params: dict[str, torch.Tensor] | None,
+    x: torch.Tensor,
+    *,
+    linear: Linear | None = None,
+    inputs: list[torch.Tensor] | None = None,
+) -> torch.Tensor:
+    """The forward pass, the only one in lth: each layer's product, then the activation (none after the last).
+
+    By default the product is :func:`dense_linear` of ``params``: logits [S, N, out] for x [N, in]
+    shared by all seeds or [S, N, in] per seed. ``linear(l, h)`` replaces it, with ``params``
+    unused: the trainer's ``baddbmm``, the sparse kernels and their feature-major layout
+    (``lth.sparse``) go through here too, so training, evaluation and the tests share one pass.
+    ``inputs``, when given, receives each layer's input (x, then every hidden activation), which
+    the trainer's hand-written backward needs.
+    """
+    if linear is None:
+        linear = dense_linear(params)
     h = x
     for l in range(arch.n_layers):
-        w, b = params[f"w{l}"], params[f"b{l}"]
-        h = torch.matmul(h, w) + b[:, None, :]
+        if inputs is not None:
+            inputs.append(h)
+        h = linear(l, h)
         if l < arch.n_layers - 1:
             h = activate(h, arch.activation)
     return h

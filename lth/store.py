@@ -27,7 +27,8 @@ from lth.spec import ExperimentSpec
 
 # Modules whose code decides the numbers an experiment computes; a change to any invalidates the cache.
 # Orchestration (experiments.py), claims, statistics and reporting are deliberately left out.
-COMPUTING_MODULES = ("rng", "models", "masks", "pruning", "training", "data", "compute")
+COMPUTING_MODULES = ("rng", "models", "masks", "pruning", "layers", "sparse", "evaluation", "training", "data",
+                     "compute")
 
 
 def source_fingerprint() -> str:

@@ -114,6 +114,26 @@ def test_forward_matches_per_seed_loop(activation, n_seeds, n, seed):
     torch.testing.assert_close(models.forward(arch, p, per_seed_x), out)
 
 
+def test_forward_records_layer_inputs_and_takes_the_callers_products():
+    arch = models.Architecture((5, 4, 3, 2))
+    p = models.init_params(arch, [0, 1])
+    p = {k: v + 0.1 if k.startswith("b") else v for k, v in p.items()}
+    x = torch.randn(2, 7, 5, generator=torch.Generator().manual_seed(0))
+    inputs: list[torch.Tensor] = []
+    out = models.forward(arch, p, x, inputs=inputs)
+    assert len(inputs) == arch.n_layers and inputs[0] is x
+    assert torch.equal(inputs[1], torch.relu(torch.matmul(x, p["w0"]) + p["b0"][:, None, :]))  # the dense product, bit for bit
+    assert torch.equal(models.forward(arch, p, x), out)
+    calls = []
+
+    def linear(l, h):  # the trainer's product: baddbmm
+        calls.append(l)
+        return torch.baddbmm(p[f"b{l}"].unsqueeze(1), h, p[f"w{l}"])
+
+    torch.testing.assert_close(models.forward(arch, None, x, linear=linear), out)
+    assert calls == [0, 1, 2]
+
+
 def test_select_seeds_copies():
     p = models.init_params(models.xor_net(3), [5, 6, 7])
     sub = models.select_seeds(p, [2, 0])

@@ -36,6 +36,8 @@ def pruned_init(arch, seeds, rate=0.5):
     (dict(iterations=100, eval_every=100, rewind_iteration=100), "100"),
     (dict(beta1=1.0), "beta1"),
     (dict(momentum=-0.5), "momentum"),
+    (dict(kernel="sparse"), "'sparse'"),
+    (dict(kernel="Dense"), "'Dense'"),
 ])
 def test_train_config_validation(kwargs, fragment):
     with pytest.raises(ValueError) as e:
@@ -46,6 +48,7 @@ def test_train_config_validation(kwargs, fragment):
 def test_train_config_defaults_are_the_papers():
     c = training.TrainConfig(iterations=2000, eval_every=100)
     assert (c.optimizer, c.lr, c.batch_size) == ("adam", 1.2e-3, 60)
+    assert c.kernel == "auto" and training.TrainConfig(kernel="dense").kernel == "dense"
     assert training.TrainConfig().to_dict()["iterations"] == 50_000
 
 
