@@ -21,6 +21,13 @@ EVIDENCE = "lth_claim"
 INFO = "lth_claim_info"  # the claim's marker data, attached before it runs, so a crash is reported too
 
 
+class NotReproduced(pytest.fail.Exception):  # type: ignore[name-defined,misc]
+    """A claim test's failure when the claim is neither reproduced nor contradicted.
+
+    The one failure an ``lth_xfail`` marker absorbs: a contradicted claim or a crash still fails.
+    """
+
+
 @dataclass(frozen=True)
 class Claim:
     """One claim of the paper: metadata, the comparisons that decide it, and its figures."""
@@ -126,9 +133,9 @@ class ClaimRun:
         if verdict == stats.REPRODUCED or self.scale == "smoke":
             return
         seed_text = ", ".join(f"{k} seeds {a}..{b}" for k, (a, b) in evidence["seeds"].items())
-        pytest.fail(
-            f"{self.info.get('id')} {verdict}: {self.info.get('statement')} Measured: {measured}. "
-            f"{result.effect_label} = {result.effect:+.4g} (95% CI {result.ci[0]:+.4g} to {result.ci[1]:+.4g}), "
-            f"p = {result.p_value:.3g} against alpha = {self.alpha:.3g} ({result.test}); {seed_text}.",
-            pytrace=False,
-        )
+        message = (f"{self.info.get('id')} {verdict}: {self.info.get('statement')} Measured: {measured}. "
+                   f"{result.effect_label} = {result.effect:+.4g} (95% CI {result.ci[0]:+.4g} to {result.ci[1]:+.4g}), "
+                   f"p = {result.p_value:.3g} against alpha = {self.alpha:.3g} ({result.test}); {seed_text}.")
+        if verdict == stats.NOT_REPRODUCED:
+            raise NotReproduced(message, pytrace=False)
+        pytest.fail(message, pytrace=False)
