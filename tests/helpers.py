@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from lth import data
+from lth import data, models, training
 
 
 def synthetic(n_features: int = 16, n_classes: int = 4, n_train: int = 240, n_val: int = 60, n_test: int = 60, seed: int = 0) -> data.Dataset:
@@ -34,3 +34,18 @@ def reference_keep(scores: list[float], eligible: list[bool], k: int) -> list[bo
     order = sorted((i for i in range(len(scores)) if eligible[i]), key=lambda i: (-scores[i], i))
     kept = set(order[:k])
     return [i in kept for i in range(len(scores))]
+
+
+def worst_batch_vs_alone(arch, params, masks, ds, cfg, seeds) -> float:
+    """Train the seeds as one batch and each alone; assert equal validation curves and early stopping,
+    and return the largest parameter difference (each caller states its tolerance)."""
+    batch = training.train(arch, params, masks, ds, cfg, seeds)
+    worst = 0.0
+    for i in range(len(seeds)):
+        alone = training.train(arch, models.select_seeds(params, [i]), {k: v[[i]] for k, v in masks.items()}, ds, cfg,
+                               [seeds[i]])
+        for k in alone["final"]:
+            worst = max(worst, (alone["final"][k][0] - batch["final"][k][i]).abs().max().item())
+        torch.testing.assert_close(alone["val_loss"][0], batch["val_loss"][i], atol=1e-5, rtol=0)
+        assert alone["es_iteration"][0] == batch["es_iteration"][i]
+    return worst

@@ -20,7 +20,7 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from helpers import synthetic
+from helpers import synthetic, worst_batch_vs_alone
 from lth import layers, masks, models, pruning, sparse, training
 
 PROPS = settings(max_examples=40, deadline=None)
@@ -263,14 +263,7 @@ def test_sparse_seed_in_batch_equals_seed_alone(all_sparse):
     p = models.init_params(SMALL, seeds)
     m = pruning.magnitude_prune(p, masks.dense(p), 0.5)
     cfg = training.TrainConfig(iterations=200, batch_size=20, eval_every=50)
-    batch = training.train(SMALL, p, m, ds, cfg, seeds)
-    worst = 0.0
-    for i in range(len(seeds)):
-        alone = training.train(SMALL, models.select_seeds(p, [i]), {k: v[[i]] for k, v in m.items()}, ds, cfg, [seeds[i]])
-        for k in alone["final"]:
-            worst = max(worst, (alone["final"][k][0] - batch["final"][k][i]).abs().max().item())
-        torch.testing.assert_close(alone["val_loss"][0], batch["val_loss"][i], atol=1e-5, rtol=0)
-        assert alone["es_iteration"][0] == batch["es_iteration"][i]
+    worst = worst_batch_vs_alone(SMALL, p, m, ds, cfg, seeds)
     assert worst <= 1e-5, worst  # the tolerance of tests/test_training.py's dense equivalence test
 
 
