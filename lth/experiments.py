@@ -48,7 +48,7 @@ class Lab:
         n = self.n_seeds or (self.preset.xor_seeds if kind == "xor" else self.preset.mnist_seeds)
         return list(range(self.seed_base, self.seed_base + n))
 
-    def _chunks(self) -> list[list[int]]:
+    def chunks(self) -> list[list[int]]:
         seeds, c = self.seeds("mnist"), self.chunk_size
         return [seeds[i : i + c] for i in range(0, len(seeds), c)]
 
@@ -112,13 +112,13 @@ class Lab:
         return RunSummary.from_entry(self._timed(f"lenet width {width:g}", lambda: self.store.chunked(
             spec, self.seeds("mnist"), self.chunk_size, lambda chunk: compute.lenet_dense(spec, chunk, self.mnist))))
 
-    def _round_entry(self, chunk: list[int], r: int) -> dict:
+    def round_entry(self, chunk: list[int], r: int) -> dict:
         """Round r of iterative magnitude pruning for one chunk: its summary, mask and next mask."""
         spec = self.lenet_spec("lenet-iterative-round", round=r)
 
         def recipe() -> dict:
             t0 = time.perf_counter()
-            masks = compute.first_masks(spec, chunk) if r == 0 else self._round_entry(chunk, r - 1)["next_mask"]
+            masks = compute.first_masks(spec, chunk) if r == 0 else self.round_entry(chunk, r - 1)["next_mask"]
             out = compute.iterative_round(spec, chunk, self.mnist, masks, self.device)
             self.log(f"iterative pruning seeds {chunk[0]}..{chunk[-1]} round {r}/{self.preset.rounds} "
                      f"(Pm {100 * float(out['density'][0]):.1f}%): {time.perf_counter() - t0:.1f}s")
@@ -131,7 +131,7 @@ class Lab:
         keep = (*compute.SUMMARY_KEYS, "density", "eval_iterations", "next_density", "pruned_before_reset_acc")
 
         def recipe(chunk: list[int]) -> dict:
-            return {"rounds": [{k: self._round_entry(chunk, r)[k] for k in keep} for r in range(self.preset.rounds + 1)]}
+            return {"rounds": [{k: self.round_entry(chunk, r)[k] for k in keep} for r in range(self.preset.rounds + 1)]}
 
         spec = self.lenet_spec("lenet-iterative", rounds=self.preset.rounds)
         return IterativeRun.from_entry(self._timed("lenet iterative", lambda: self.store.chunked(
@@ -152,8 +152,8 @@ class Lab:
             spec = replace(spec, train=self._train_config(train))
 
         def recipe(chunk: list[int]) -> dict:
-            dense_entry = self._round_entry(chunk, 0) if kind == "one-shot" else {}
-            return compute.control(spec, chunk, self.mnist, self._round_entry(chunk, r), dense_entry)
+            dense_entry = self.round_entry(chunk, 0) if kind == "one-shot" else {}
+            return compute.control(spec, chunk, self.mnist, self.round_entry(chunk, r), dense_entry)
 
         name = f"lenet {kind or 'ticket'}{index if kind == 'reinit' else ''} round {r}" + (
             f" ({spec.train.iterations} iterations)" if train is not None else "")
@@ -180,7 +180,7 @@ class Lab:
         def fetch() -> Weights:
             import torch
 
-            parts = [(self._round_entry(c, 0), self._round_entry(c, r)) for c in self._chunks()]
+            parts = [(self.round_entry(c, 0), self.round_entry(c, r)) for c in self.chunks()]
             cat = lambda get: {k: torch.cat([get(e0, er)[k] for e0, er in parts]) for k in get(*parts[0])}
             return Weights(init=cat(lambda e0, er: e0["init"]), final=cat(lambda e0, er: e0["final"]),
                            mask=cat(lambda e0, er: er["mask"]))

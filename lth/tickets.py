@@ -22,12 +22,12 @@ def export_ticket(lab: Lab, *, pm: float, seed: int, weights: str, path: str | P
     """Write seed ``seed``'s ticket at ``pm`` percent of weights remaining to ``path`` (see lth.export)."""
     if weights not in WEIGHTS:
         raise ValueError(f"weights must be one of {WEIGHTS}, got {weights!r}")
-    chunk = next((c for c in lab._chunks() if seed in c), None)
+    chunk = next((c for c in lab.chunks() if seed in c), None)
     if chunk is None:
         seeds = lab.seeds("mnist")
         raise ValueError(f"seed {seed} is not among this scale's seeds {seeds[0]}..{seeds[-1]} (see --seed-base)")
     r = lab.level(pm)
-    entry = lab._round_entry(chunk, r)
+    entry = lab.round_entry(chunk, r)
     i = chunk.index(seed)
     mask = {k: v[i : i + 1] for k, v in entry["mask"].items()}
     arch = models.lenet_300_100()

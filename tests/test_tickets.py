@@ -24,8 +24,8 @@ def test_exported_ticket_is_the_pruning_runs_mask_on_the_seeds_init(lab, tmp_pat
     path = export_ticket(lab, pm=21, seed=1, weights="init", path=tmp_path / "t.pt")
     model, kept = load_ticket(path)
     r = lab.level(21)
-    chunk = next(c for c in lab._chunks() if 1 in c)
-    mask = {k: v[[chunk.index(1)]] for k, v in lab._round_entry(chunk, r)["mask"].items()}
+    chunk = next(c for c in lab.chunks() if 1 in c)
+    mask = {k: v[[chunk.index(1)]] for k, v in lab.round_entry(chunk, r)["mask"].items()}
     arch = models.lenet_300_100()
     ticket = masks.apply(models.init_params(arch, [1]), mask)
     x = mnist.test_x[:64]
