@@ -8,21 +8,12 @@ tokens, newer ones null).
 from __future__ import annotations
 
 import json
-import math
 from typing import Any
+
+from lth.schema import jsonable
 
 SKIP_TOP = {"started", "wall_time_s", "git_commit", "versions", "command", "device", "claims"}
 SKIP_CLAIM = {"experiments"}  # timing rows: wall seconds and cache hits
-
-
-def _norm(v: Any) -> Any:
-    if isinstance(v, float) and not math.isfinite(v):
-        return None
-    if isinstance(v, dict):
-        return {k: _norm(x) for k, x in v.items()}
-    if isinstance(v, list):
-        return [_norm(x) for x in v]
-    return v
 
 
 def _show(v: Any) -> str:
@@ -34,7 +25,7 @@ def diff(old: dict, new: dict, ignore: set[str] = frozenset()) -> list[str]:
     """One line per field that differs (claims matched by id); empty when the evidence is identical."""
     lines = []
     for key in sorted((set(old) | set(new)) - SKIP_TOP - set(ignore)):
-        if _norm(old.get(key)) != _norm(new.get(key)):
+        if jsonable(old.get(key)) != jsonable(new.get(key)):
             lines.append(f"{key}: {_show(old.get(key))} -> {_show(new.get(key))}")
     a = {c.get("id"): c for c in old.get("claims", [])}
     b = {c.get("id"): c for c in new.get("claims", [])}
@@ -43,6 +34,6 @@ def diff(old: dict, new: dict, ignore: set[str] = frozenset()) -> list[str]:
             lines.append(f"{cid}: only in {'new' if cid in b else 'old'}")
             continue
         for key in sorted((set(a[cid]) | set(b[cid])) - SKIP_CLAIM - set(ignore)):
-            if _norm(a[cid].get(key)) != _norm(b[cid].get(key)):
+            if jsonable(a[cid].get(key)) != jsonable(b[cid].get(key)):
                 lines.append(f"{cid}.{key}: {_show(a[cid].get(key))} -> {_show(b[cid].get(key))}")
     return lines

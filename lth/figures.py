@@ -14,6 +14,7 @@ import numpy as np
 import torch
 
 from lth import stats
+from lth.records import pct
 
 
 def _f(x) -> float | None:
@@ -66,11 +67,6 @@ def strip(title: str, ylabel: str, groups: dict[str, Sequence[float]]) -> dict:
 
 def hist(title: str, xlabel: str, panels: list[dict]) -> dict:
     return {"type": "hist", "title": title, "xlabel": xlabel, "panels": panels}
-
-
-def pct(density: torch.Tensor) -> float:
-    """Percent of weights remaining (the same for every seed of a round)."""
-    return round(100.0 * float(torch.as_tensor(density, dtype=torch.float64).mean()), 2)
 
 
 # ---- the paper's figures, from a Lab (each a function of the lab, declared by claims) ------------

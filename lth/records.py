@@ -14,6 +14,11 @@ from lth import masks as M
 Tensor = torch.Tensor
 
 
+def pct(density: Tensor) -> float:
+    """Percent of weights remaining, rounded to 2 decimals (the same for every seed of a round)."""
+    return round(100.0 * float(torch.as_tensor(density, dtype=torch.float64).mean()), 2)
+
+
 def _pick(cls, entry: dict) -> dict:
     names = {f.name for f in fields(cls)}
     return {k: v for k, v in entry.items() if k in names}
@@ -41,8 +46,8 @@ class RunSummary:
 
     @property
     def pm(self) -> float:
-        """Percent of weights remaining, rounded to 2 decimals (the same for every seed)."""
-        return round(100.0 * float(torch.as_tensor(self.density, dtype=torch.float64).mean()), 2)
+        """Percent of weights remaining (the paper's Pm), rounded to 2 decimals."""
+        return pct(self.density)
 
     @property
     def label(self) -> str:
