@@ -40,6 +40,16 @@ class Arm:
             v = v[getattr(record, self.where)]
         return v.double().numpy()
 
+    def censored(self, lab, level: Any) -> float:
+        """Fraction of seeds whose early-stopping iteration is the last evaluation (never stopped early)."""
+        from lth.paired import censored_fraction
+
+        record = self.fetch(lab, self.level if self.level is not None else level)
+        es = record.es_iteration
+        if self.where is not None:
+            es = es[getattr(record, self.where)]
+        return censored_fraction(es.double().numpy(), int(record.eval_iterations[-1]))
+
     def level_label(self, lab, level: Any) -> str:
         lvl = self.level if self.level is not None else level
         if self.family == "lenet-iterative":

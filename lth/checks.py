@@ -13,8 +13,10 @@ from typing import Any
 import numpy as np
 from scipy import stats as sps
 
-from lth import stats
+from lth import paired, stats
 from lth.arms import Arm
+
+DESIGNS = (*paired.DESIGNS, "fisher")  # fisher: two independent groups of successes (different networks per group)
 
 PERCENT_METRICS = {"test_acc_es": 2, "test_acc_final": 2, "pruned_before_reset_acc": 2,
                    "converged": 1, "ticket": 1, "reinit": 1, "random_units": 1}  # metric -> decimals, shown in %
@@ -37,9 +39,10 @@ class Versus:
     b: Arm
     metric: str
     label: str  # format fields: {pm} the claim's level, {a} and {b} each arm's level, {margin}
-    test: str = "welch"  # welch or fisher
+    design: str = "welch"  # one of DESIGNS, chosen in advance (lth.paired.choose_design) from ``pilot``
     alternative: str = "greater"
     margin: float | str = 0.0  # non-inferiority margin, or the name of the preset field holding it
+    pilot: str = ""  # the pilot evidence the design was chosen from, e.g. "r 0.53 (seed base 0)"
 
     @property
     def arms(self) -> tuple[Arm, ...]:
@@ -50,25 +53,38 @@ class Versus:
         a, b = self.a.values(lab, level, self.metric), self.b.values(lab, level, self.metric)
         la, lb = self.a.level_label(lab, level), self.b.level_label(lab, level)
         label = self.label.format(pm=la, a=la, b=lb, margin=f"{margin:g}")
-        if self.test == "fisher":
+        if self.design == "fisher":
             result = stats.fisher(a, b, alternative=self.alternative, label=label, **options)
         else:
-            result = stats.welch(a, b, alternative=self.alternative, margin=margin, label=label, **options)
+            result = paired.compare(self.design, a, b, alternative=self.alternative, margin=margin, label=label,
+                                    **options)
+        if self.pilot:
+            result.test += f"; design chosen from the pilot: {self.pilot}"
         ma, mb = self.a.metric or self.metric, self.b.metric or self.metric
         name_a = self.a.name + (f" ({la})" if level is None and self.a.level is not None else "")
         name_b = self.b.name + (f" ({lb})" if level is None and self.b.level is not None else "")
         where = f"{la}: " if level is not None else ""
-        return [result], [f"{where}{WORDS.get(ma, ma)}: {name_a} {fmt(a, ma)} vs {name_b} {fmt(b, mb)}"]
+        words = f"{where}{WORDS.get(ma, ma)}: {name_a} {fmt(a, ma)} vs {name_b} {fmt(b, mb)}"
+        if self.metric == "es_iteration":  # the fraction of seeds that never stopped early, per arm
+            ca, cb = self.a.censored(lab, level), self.b.censored(lab, level)
+            result.censored = [ca, cb]
+            words += f" (censored at the budget: {ca:.0%} and {cb:.0%} of seeds)"
+        return [result], [words]
 
 
-def versus(a: Arm, b: Arm, *, metric: str = "test_acc_es", label: str, test: str = "welch",
-           alternative: str = "greater", margin: float | str = 0.0) -> Versus:
-    """Arm ``a`` against arm ``b`` on ``metric``, at each of the claim's levels (or the arms' pinned ones)."""
-    if test not in ("welch", "fisher"):
-        raise ValueError(f"test must be 'welch' or 'fisher', got {test!r}")
+def versus(a: Arm, b: Arm, *, metric: str = "test_acc_es", label: str, design: str = "welch",
+           alternative: str = "greater", margin: float | str = 0.0, pilot: str = "") -> Versus:
+    """Arm ``a`` against arm ``b`` on ``metric``, at each of the claim's levels (or the arms' pinned ones).
+
+    ``design`` is the test (lth.paired: paired-t, signflip, wilcoxon, welch, mcnemar; or fisher for two
+    independent groups), pre-registered from pilot data by :func:`lth.paired.choose_design`; ``pilot``
+    says which pilot, and is written into the evidence beside the correlation this run measured.
+    """
+    if design not in DESIGNS:
+        raise ValueError(f"design must be one of {', '.join(DESIGNS)}, got {design!r}")
     if alternative not in ("greater", "less"):
         raise ValueError(f"alternative must be 'greater' or 'less', got {alternative!r}")
-    return Versus(a, b, metric, label, test, alternative, margin)
+    return Versus(a, b, metric, label, design, alternative, margin, pilot)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from typing import Any, Callable, Sequence
 
 import pytest
 
-from lth import stats
+from lth import registry, stats
 from lth.arms import FAMILY_ORDER
 
 EVIDENCE = "lth_claim"
@@ -40,12 +40,21 @@ class Claim:
     at: Sequence[float] = ()  # the Pm levels (percent) at which every check runs; () for checks with their own
     holds: str = "every comparison holds"  # the intersection-union's label, in words
     figures: Sequence[Callable] = ()
-    xfail: dict[str, str] = field(default_factory=dict)  # scale -> reason: does not reproduce there (measured)
-    aa: bool = False  # an A/A check: reproduced when no comparison is significant
+    xfail: dict[str, str] = field(default_factory=dict)  # scale -> reason: does not reproduce there (the pilot)
+    reported: Sequence[Any] = ()  # checks run and recorded beside the verdict, never part of it (e.g. a plateau)
+    reported_why: str = ""  # why the ``reported`` checks are reported and not asserted
+
+    def __post_init__(self):
+        registry.family_of(self.id)  # an unregistered claim is an error at import, not a silent change of m
+
+    @property
+    def family(self) -> str:
+        """The registered family (lth/registry.py): its size is the m of this claim's alpha."""
+        return registry.family_of(self.id)
 
     @property
     def families(self) -> set[str]:
-        return {arm.family for check in self.checks for arm in check.arms} or {"lenet-iterative"}
+        return {arm.family for check in (*self.checks, *self.reported) for arm in check.arms} or {"lenet-iterative"}
 
     @property
     def schedule(self) -> int:
@@ -73,13 +82,15 @@ class Claim:
 class ClaimRun:
     """What a claim test reports: ``conclude`` records the evidence and fails unless reproduced."""
 
-    def __init__(self, item: pytest.Item, lab, m: int):
+    def __init__(self, item: pytest.Item, lab):
         mark = item.get_closest_marker("claim")
         if mark is None:
             raise pytest.UsageError(f"{item.nodeid} uses the claim fixture without @pytest.mark.claim(...)")
         self.item, self.lab, self.info = item, lab, dict(mark.kwargs)
-        self.m = max(1, m)
-        self.alpha = lab.preset.family_alpha / self.m  # Bonferroni over the claims collected
+        self.family = registry.family_of(self.info["id"])
+        self.m = registry.m(self.info["id"])
+        self.alpha = lab.preset.family_alpha / self.m  # Bonferroni over the claims registered in the family
+        self.info["family"] = self.family
         self.scale = item.config.getoption("--lth-scale")
         self._timings_start = len(lab.timings)
 
@@ -95,12 +106,13 @@ class ClaimRun:
 
     def check(self, claim: Claim) -> None:
         """Run a declared claim's checks against the lab, combine them and conclude."""
-        parts, text = [], []
-        for level in claim.at or (None,):
-            for check in claim.checks:
-                results, words = check.run(self.lab, self.options, level)
-                parts += results
-                text += words
+        parts, text = self._run(claim.checks, claim.at)
+        extra: dict = {}
+        if claim.reported:
+            shown, words = self._run(claim.reported, claim.at)
+            extra["reported"] = [r.to_dict() for r in shown]
+            extra["reported_why"] = claim.reported_why
+            text.append("reported, not asserted: " + "; ".join(words))
         if claim.aa:
             result = min(parts, key=lambda r: r.p_value)  # the A/A check fails if any comparison is declared different
             result.components = [r.to_dict() for r in parts]
@@ -115,7 +127,16 @@ class ClaimRun:
             seeds["mnist"] = self.lab.seeds("mnist")
         if "xor" in claim.families:
             seeds["xor"] = self.lab.seeds("xor")
-        self.conclude(result, measured="; ".join(text), figures=figures, seeds=seeds, aa=claim.aa)
+        self.conclude(result, measured="; ".join(text), figures=figures, seeds=seeds, aa=claim.aa, extra=extra)
+
+    def _run(self, checks: Sequence[Any], at: Sequence[float]) -> tuple[list, list[str]]:
+        parts, text = [], []
+        for level in at or (None,):
+            for check in checks:
+                results, words = check.run(self.lab, self.options, level)
+                parts += results
+                text += words
+        return parts, text
 
     def conclude(self, result, *, measured: str, figures: list[dict], seeds: dict[str, list[int]], aa: bool = False,
                  extra: dict | None = None) -> None:

@@ -55,13 +55,19 @@ def pytest_configure(config: pytest.Config) -> None:
         from lth.runtime import share_cores
 
         share_cores(int(worker.get("workercount", 1)))
-    config._lth_m = 0
     config.pluginmanager.register(ClaimsCollector(config), "lth-claims-collector")
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    from lth import registry
+
     claims = [i for i in items if i.get_closest_marker("claim")]
-    config._lth_m = len(claims)
+    for item in claims:  # alpha is family_alpha / (claims registered in the family): an unknown id is an error
+        claim_id = item.get_closest_marker("claim").kwargs.get("id")
+        try:
+            registry.family_of(claim_id)
+        except ValueError as e:
+            raise pytest.UsageError(f"{item.nodeid}: {e}") from None
     # Claims start in the order of the experiment families they need (lth.arms.FAMILY_ORDER): long ones
     # nobody shares first, so one worker computes them while another begins the shared pruning run.
     # A stable sort: every xdist worker collects the same order.
@@ -114,7 +120,7 @@ def lth_lab(pytestconfig: pytest.Config):
 @pytest.fixture
 def claim(request: pytest.FixtureRequest, lth_lab) -> ClaimRun:
     """The running claim: its alpha and statistics options, and ``check``/``conclude`` to record evidence."""
-    c = ClaimRun(request.node, lth_lab, request.config._lth_m)
+    c = ClaimRun(request.node, lth_lab)
     request.node.user_properties.append((INFO, {**c.info, "nodeid": request.node.nodeid, "scale": c.scale,
                                                 "alpha": c.alpha, "m": c.m}))
     return c

@@ -34,17 +34,29 @@ REJECTED_NAME = "claims.rejected.json"  # a document that failed the schema: kep
 
 
 def holm_adjust(claims: Iterable[dict]) -> list[dict]:
-    """The claims sorted by id, each a copy with ``p_holm``: Holm's step-down adjustment over all of them.
+    """The claims sorted by id, each a copy with ``p_holm``: Holm's step-down adjustment within its family.
 
-    A claim without a finite ``p_value`` (a test that crashed) counts as p = 1 in the family, so
-    m stays the number of claims; its own ``p_holm`` is None.
+    A claim's family and its m are those registered in lth/registry.py (a claim of an unknown id,
+    e.g. in an old file, forms a family with the other unknown ones, m = their count). Registered
+    claims that did not run, and claims without a finite ``p_value`` (a test that crashed), count
+    as p = 1, so m stays the number registered; a crashed claim's own ``p_holm`` is None.
     """
-    from lth import stats
+    from lth import registry, stats
 
     out = sorted((dict(c) for c in claims), key=lambda c: str(c.get("id", "")))
-    ps = [finite(c.get("p_value")) for c in out]
-    for c, p, adjusted in zip(out, ps, stats.holm([1.0 if p is None else p for p in ps])):
-        c["p_holm"] = None if p is None else adjusted
+    families: dict[str, list[dict]] = {}
+    for c in out:
+        try:
+            fam = registry.family_of(str(c.get("id")))
+        except ValueError:
+            fam = ""
+        families.setdefault(fam, []).append(c)
+    for fam, members in families.items():
+        m = len(registry.FAMILIES[fam]) if fam else len(members)
+        ps = [finite(c.get("p_value")) for c in members]
+        padded = [1.0 if p is None else p for p in ps] + [1.0] * max(0, m - len(members))
+        for c, p, adjusted in zip(members, ps, stats.holm(padded)):
+            c["p_holm"] = None if p is None else adjusted
     return out
 
 

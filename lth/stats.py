@@ -40,6 +40,7 @@ class TestResult:
     mde: float  # minimum detectable effect at 80% power, at the alpha used, in the effect's units
     alpha: float
     components: list[dict] = field(default_factory=list)
+    censored: list[float] | None = None  # early stopping: per arm, the fraction of seeds stopped at the budget
 
     def to_dict(self) -> dict:
         d = asdict(self)
