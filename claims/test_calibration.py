@@ -1,15 +1,57 @@
-"""CAL-1: the machinery does not declare two seed sets of one configuration different (A/A)."""
-from lth import arms, checks, figures
-from lth.claimkit import Claim
+"""Permutation A/A check of the claims' own decisions on this run's stored per-seed data.
 
-test_calibration = Claim(
-    id="CAL-1",
-    statement=("Two independent seed sets of one configuration are not declared different by the same machinery "
-               "(A/A check on dense LeNet test accuracy and on width-4 XOR convergence)."),
-    source="lth calibration (not a claim of the paper)",
-    paper_numbers="none: a false positive here would mean the statistics layer is miscalibrated.",
-    checks=[checks.seed_halves(arms.DENSE, label="dense LeNet accuracy, seed halves"),
-            checks.seed_halves(arms.XOR_DENSE.at(4), label="XOR H=4 convergence, seed halves", rate=True)],
-    figures=[figures.seed_halves()],
-    aa=True,
-).test
+Not a claim: it is outside the families of lth/registry.py, so it changes no claim's alpha
+and no Holm adjustment. For each paired claim below, each seed's arms are swapped at random
+(one pattern per seed across all the claim's comparisons) 1,000 times, and the claim's exact
+decision (its tests, the intersection-union, the verdict at its alpha) runs on each split:
+it must declare the claim reproduced no more often than alpha (binomial), in either
+direction, with p-values not smaller than uniform (one-sided KS). Together the claims below
+use every paired design (sign-flip, paired t, Welch on paired data, exact McNemar).
+Non-inferiority comparisons are left out: swapping arms is not their null.
+"""
+from functools import partial
+
+import pytest
+
+from lth import calibration, paired, registry, stats
+from lth.checks import Versus
+
+from test_controls_learn_slower import test_controls_learn_slower as _mnist4b
+from test_iterative_beats_one_shot import test_iterative_beats_one_shot as _mnist3
+from test_pruned_before_reset_vs_dense import test_pruned_before_reset_vs_dense as _mnist7b
+from test_ticket_size_changes_learning_speed import test_ticket_size_changes_learning_speed as _mnist5
+from test_tickets_beat_random_controls import test_tickets_beat_random_controls as _mnist4a
+from test_xor_tickets_beat_controls import test_xor_tickets_beat_controls as _xor2
+
+CHECKED = [t.lth_claim for t in (_mnist3, _mnist4a, _mnist4b, _mnist5, _mnist7b, _xor2)]
+N_SPLITS = 1_000
+
+
+def _decide(check: Versus, alpha: float, label: str, a, b) -> stats.TestResult:
+    return paired.compare(check.design, a, b, alternative=check.alternative, alpha=alpha, label=label,
+                          n_resamples=0)
+
+
+@pytest.mark.parametrize("declared", CHECKED, ids=[c.id for c in CHECKED])
+def test_claim_decision_is_calibrated_under_swaps(declared, lth_lab, record_property):
+    alpha = lth_lab.preset.family_alpha / registry.m(declared.id)
+    comparisons, decides = [], []
+    for level in declared.at or (None,):
+        for check in declared.checks:
+            if isinstance(check, Versus) and not check.margin:
+                comparisons.append((check.a.values(lth_lab, level, check.metric),
+                                    check.b.values(lth_lab, level, check.metric)))
+                decides.append(partial(_decide, check, alpha, f"{declared.id} {check.label} {level}"))
+    combine = (lambda rs: rs[0]) if len(decides) == 1 else partial(stats.all_hold, label=declared.holds)
+    result = calibration.permutation_aa_claim(comparisons, decides, combine, n_splits=N_SPLITS, alpha=alpha,
+                                              seed=lth_lab.seed_base)
+    summary = {k: v for k, v in result.items() if k != "p_values"}
+    record_property("lth_calibration", {"id": declared.id, **summary})
+    assert calibration.calibrated(result), (
+        f"{declared.id}: under random within-seed swaps its decision declared 'reproduced' in "
+        f"{result['false_positives']}/{N_SPLITS} splits and 'contradicted' in {result['opposite_false_positives']} "
+        f"(alpha {alpha:.3g}; binomial p {result['binom_p']:.3g} and {result['binom_p_opposite']:.3g}; "
+        f"KS p {result['ks_p']:.3g})")
+
+
+test_claim_decision_is_calibrated_under_swaps.lth_schedule = 9  # after the claims: their data are then cached

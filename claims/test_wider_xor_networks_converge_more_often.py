@@ -8,7 +8,7 @@ test_wider_xor_networks_converge_more_often = Claim(
     source="arXiv 1803.03635v1, Sec. 2 (XOR)",
     paper_numbers="v1: the chance that a network converges grows with its hidden-layer width (2 to 10 units).",
     checks=[checks.trend(arms.XOR_DENSE, over="xor_widths", label="convergence rate rises with width"),
-            checks.versus(arms.XOR_DENSE.at(10), arms.XOR_DENSE.at(2), test="fisher",
+            checks.versus(arms.XOR_DENSE.at(10), arms.XOR_DENSE.at(2), design="fisher",
                           label="{a} converges more often than {b}")],
     holds="trend and extremes",
     figures=[figures.xor_rates()],

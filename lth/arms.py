@@ -15,7 +15,7 @@ import numpy as np
 # The order in which the plugin starts claims, by the experiment family they need: families
 # no other claim shares and that take long start first (another worker begins the shared
 # pruning run meanwhile); seconds-long ones run last, to fill a worker's idle end.
-FAMILY_ORDER = {"lenet-width": -1, "lenet-iterative": 0, "xor": 1}
+FAMILY_ORDER = {"lenet-width": -1, "fmnist": -1, "lenet-speed": 0, "lenet-iterative": 0, "mnist-beyond": 0.5, "xor": 1}
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ class Arm:
 
     def level_label(self, lab, level: Any) -> str:
         lvl = self.level if self.level is not None else level
-        if self.family == "lenet-iterative":
+        if self.family in ("lenet-iterative", "lenet-speed"):
             return lab.lenet_iterative().at(lvl).label
         if self.family == "xor":
             return f"H={lvl}" if lvl is not None else ""
@@ -75,9 +75,64 @@ REINIT = Arm("random reinit", lambda lab, pm: lab.lenet_reinit_mean(pm))
 RANDOM_PRUNING = Arm("random pruning", lambda lab, pm: lab.lenet_random_prune(pm))
 REARRANGED = Arm("rearranged", lambda lab, pm: lab.lenet_rearranged(pm))
 PRUNED_BEFORE_RESET = Arm("pruned before reset", _before_reset, metric="pruned_before_reset_acc")
+# Speed runs: the ticket (or control) at a round's mask retrained for the preset's speed_train budget
+SPEED_DENSE = Arm("dense", lambda lab, pm: lab.lenet_speed("", 100.0), family="lenet-speed", level=100.0)
+SPEED_TICKET = Arm("iterative ticket", lambda lab, pm: lab.lenet_speed("", pm), family="lenet-speed")
+SPEED_REINIT = Arm("random reinit", lambda lab, pm: lab.lenet_speed("reinit", pm), family="lenet-speed")
+SPEED_RANDOM_PRUNING = Arm("random pruning", lambda lab, pm: lab.lenet_speed("random-prune", pm), family="lenet-speed")
+SPEED_REARRANGED = Arm("rearranged", lambda lab, pm: lab.lenet_speed("rearrange", pm), family="lenet-speed")
 LENET_WIDTH = Arm("LeNet", lambda lab, w: lab.lenet_width(w), family="lenet-width", shared=lambda w: w == 1.0)
 XOR_DENSE = Arm("dense XOR", lambda lab, h: lab.xor_convergence(h), family="xor", metric="converged")
 _xor_ticket = lambda lab, level: lab.xor_tickets()
 XOR_TICKET = Arm("ticket (reset)", _xor_ticket, family="xor", metric="ticket", where="dense_converged")
 XOR_REINIT = Arm("reinit (architecture)", _xor_ticket, family="xor", metric="reinit", where="dense_converged")
+XOR_REARRANGED = Arm("rearranged (init values shuffled)", _xor_ticket, family="xor", metric="rearranged",
+                     where="dense_converged")
 XOR_RANDOM_UNITS = Arm("random units (init)", _xor_ticket, family="xor", metric="random_units", where="dense_converged")
+
+
+# ---- beyond the paper (issue 10) ----------------------------------------------------------------
+FASHION = "fashion-mnist"
+
+
+@dataclass(frozen=True)
+class BeyondArm(Arm):
+    """An arm of the follow-up claims: levels are Pm of the iterative run on ``dataset`` (its own labels, so a
+    Fashion-MNIST claim never starts the MNIST run for a label)."""
+
+    dataset: str = "mnist"
+
+    def level_label(self, lab, level: Any) -> str:
+        lvl = self.level if self.level is not None else level
+        return lab.on(self.dataset).lenet_iterative().at(lvl).label if lvl is not None else ""
+
+
+def _fm(get):
+    """An arm's fetch on the lab's Fashion-MNIST twin."""
+    return lambda lab, pm: get(lab.on(FASHION), pm)
+
+
+FMNIST_TICKET = BeyondArm("iterative ticket", _fm(lambda lab, pm: lab.lenet_iterative().at(pm)), family="fmnist",
+                          dataset=FASHION)
+FMNIST_DENSE = BeyondArm("dense", _fm(lambda lab, pm: lab.lenet_iterative().dense), family="fmnist", level=100.0,
+                         dataset=FASHION)
+FMNIST_ONE_SHOT = BeyondArm("one-shot ticket", _fm(lambda lab, pm: lab.lenet_one_shot(pm)), family="fmnist",
+                            dataset=FASHION)
+FMNIST_REINIT = BeyondArm("random reinit", _fm(lambda lab, pm: lab.lenet_reinit_mean(pm)), family="fmnist",
+                          dataset=FASHION)
+FMNIST_RANDOM_PRUNING = BeyondArm("random pruning", _fm(lambda lab, pm: lab.lenet_random_prune(pm)), family="fmnist",
+                                  dataset=FASHION)
+SIGNED_CONSTANT = BeyondArm("signed constant (initial signs)", lambda lab, pm: lab.lenet_signed_constant(pm),
+                            family="mnist-beyond")
+RANDOM_SIGN_CONSTANT = BeyondArm("random-sign constant", lambda lab, pm: lab.lenet_signed_constant(pm, True),
+                                 family="mnist-beyond")
+SUPERMASK = BeyondArm("supermask, untrained", lambda lab, pm: lab.lenet_supermask(pm), family="mnist-beyond",
+                      metric="supermask_init")
+SUPERMASK_SIGNED = BeyondArm("supermask on the signed constant, untrained", lambda lab, pm: lab.lenet_supermask(pm),
+                             family="mnist-beyond", metric="supermask_signed")
+RANDOM_MASK = BeyondArm("random mask, untrained", lambda lab, pm: lab.lenet_supermask(pm), family="mnist-beyond",
+                        metric="random_init")
+LMC_TICKET = BeyondArm("iterative ticket", lambda lab, pm: lab.lenet_lmc(pm), family="mnist-beyond",
+                       metric="barrier")
+LMC_RANDOM_PRUNING = BeyondArm("random pruning", lambda lab, pm: lab.lenet_lmc(pm, "random-prune"),
+                               family="mnist-beyond", metric="barrier")

@@ -109,3 +109,33 @@ def calibrated(result: dict, alpha: float | None = None, *, level: float = 0.01)
         if stats.binomtest(k, n, alpha, alternative="greater").pvalue < level:
             return False
     return result["ks_p"] >= level
+
+
+def permutation_aa_claim(comparisons: Sequence[tuple[Sequence[float], Sequence[float]]], decides: Sequence[Decide],
+                         combine: Callable[[list[TestResult]], TestResult], *, n_splits: int = 1_000, alpha: float,
+                         seed: int) -> dict:
+    """A claim's whole decision under its A/A null: every comparison's arms swapped by one pattern per seed.
+
+    ``comparisons`` are (a, b) per-seed arrays over the same seeds (a claim's comparisons at all its
+    levels); ``decides[i]`` is the test of comparison i and ``combine`` the claim's combination
+    (e.g. :func:`lth.stats.all_hold`), so the verdict counted is exactly the claim's. A seed that is
+    non-finite in any comparison leaves all of them (counted in ``dropped``). Returns the dict of
+    :func:`permutation_aa` with n_pairs, dropped and n_comparisons.
+    """
+    if len(comparisons) != len(decides) or not comparisons:
+        raise ValueError(f"need one decision per comparison, got {len(comparisons)} comparisons and {len(decides)}")
+    arrays = [(np.asarray(a, dtype=float).ravel(), np.asarray(b, dtype=float).ravel()) for a, b in comparisons]
+    if len({len(a) for pair in arrays for a in pair}) != 1:
+        raise ValueError(f"every comparison must hold one value per seed of the same seeds, got lengths "
+                         f"{[(len(a), len(b)) for a, b in arrays]}")
+    keep = np.logical_and.reduce([np.isfinite(a) & np.isfinite(b) for a, b in arrays])
+    arrays = [(a[keep], b[keep]) for a, b in arrays]
+    n = int(keep.sum())
+    if n < 2:
+        raise ValueError(f"a claim-level permutation A/A check needs >= 2 complete seeds, got {n}")
+    gen = np.random.default_rng([int(seed), _TAG, 2])
+    flips = gen.random((n_splits, n)) < 0.5
+    results = [combine([decide(np.where(f, b, a), np.where(f, a, b)) for (a, b), decide in zip(arrays, decides)])
+               for f in flips]
+    return _summarise(results, alpha=alpha, aa=False, n_distinct=2 ** n, n_pairs=n, dropped=int((~keep).sum()),
+                      n_comparisons=len(arrays))

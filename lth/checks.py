@@ -1,8 +1,8 @@
 """The comparisons a claim declares, each a small object that runs its tests against a Lab.
 
 ``versus`` is "arm A against arm B at these levels with this test"; ``trend`` is "this metric
-rises (or falls) over these levels"; ``seed_halves`` is the A/A check; ``initial_weights``
-is App. F's analysis of which weights survive. Each check returns its scipy-based results
+rises (or falls) over these levels"; ``initial_weights`` is App. F's analysis of which
+weights survive, against pre-registered thresholds. Each check returns its scipy-based results
 (:mod:`lth.stats`) and a piece of the claim's "measured" text, built here and not in claims.
 """
 from __future__ import annotations
@@ -115,33 +115,6 @@ def trend(arm: Arm, *, over: Any, metric: str = "test_acc_es", label: str, alter
     return Trend(arm, over, metric, label, alternative)
 
 
-@dataclass(frozen=True)
-class SeedHalves:
-    """A/A: the first and second half of the seeds of one arm are not declared different."""
-
-    arm: Arm
-    metric: str
-    label: str
-    level: Any = None
-    rate: bool = False  # a success rate (Fisher) rather than a mean (Welch)
-
-    @property
-    def arms(self) -> tuple[Arm, ...]:
-        return (self.arm,)
-
-    def run(self, lab, options: dict, level: Any = None) -> tuple[list[stats.TestResult], list[str]]:
-        v = self.arm.values(lab, self.level, self.metric)
-        h = len(v) // 2
-        test = stats.same_rate if self.rate else stats.same_distribution
-        result = test(v[:h], v[h:], label=self.label, **options)
-        m = self.arm.metric or self.metric
-        return [result], [f"{self.label}: {fmt(v[:h], m)} vs {fmt(v[h:], m)} (p {result.p_value:.3g})"]
-
-
-def seed_halves(arm: Arm, *, metric: str = "test_acc_es", label: str, level: Any = None, rate: bool = False):
-    return SeedHalves(arm, metric, label, level, rate)
-
-
 def _survival_stats(init: np.ndarray, final: np.ndarray, keep: np.ndarray) -> tuple[float, float]:
     """Spearman rho(|init|, |final|) and AUC = P(|init| of a survivor > |init| of a pruned weight)."""
     a, f = np.abs(init.ravel()), np.abs(final.ravel())
@@ -151,11 +124,24 @@ def _survival_stats(init: np.ndarray, final: np.ndarray, keep: np.ndarray) -> tu
     return float(rho), float(auc)
 
 
+STATISTICS = {"rho": "Spearman rho(|initial|, |final|)", "auc": "AUC(survivors' |initial| > pruned |initial|)"}
+
+
 @dataclass(frozen=True)
 class InitialWeights:
-    """App. F: per layer, |initial| and |final| rank-correlate, and survivors at ``pm`` started larger."""
+    """App. F, one statistic per layer and seed, against a pre-registered threshold (one-sample t over seeds).
+
+    ``rho``: Spearman correlation of |initial| and |final| weights of the trained dense network
+    (small weights stay small); ``auc``: probability that a weight surviving to ``pm`` started
+    larger in magnitude than a pruned one (0.5: pruning ignores the initial magnitude).
+    """
 
     pm: float
+    layers: tuple[str, ...]
+    statistic: str
+    threshold: float | str  # a value, or the name of the preset field holding it
+    alternative: str
+    label: str  # format fields: {layer}, {threshold}
 
     @property
     def arms(self) -> tuple[Arm, ...]:
@@ -163,17 +149,25 @@ class InitialWeights:
 
     def run(self, lab, options: dict, level: Any = None) -> tuple[list[stats.TestResult], list[str]]:
         w = lab.lenet_weights(self.pm)
+        threshold = getattr(lab.preset, self.threshold) if isinstance(self.threshold, str) else self.threshold
         results, text = [], []
-        for name in sorted(w.init):
+        for name in self.layers:
             init, final, mask = (getattr(w, k)[name].numpy() for k in ("init", "final", "mask"))
-            rho, auc = np.array([_survival_stats(init[s], final[s], mask[s]) for s in range(init.shape[0])]).T
-            results.append(stats.one_sample(rho, 0.0, label=f"layer {name}: Spearman |init| vs |final| > 0", **options))
-            results.append(stats.one_sample(auc, 0.5, label=f"layer {name}: survivors started larger (AUC > 0.5)",
-                                            **options))
-            text.append(f"{name}: rho {rho.mean():.3f}, AUC {auc.mean():.3f}")
+            per_seed = np.array([_survival_stats(init[s], final[s], mask[s]) for s in range(init.shape[0])])
+            v = per_seed[:, 0 if self.statistic == "rho" else 1]
+            label = self.label.format(layer=name, threshold=f"{threshold:g}")
+            results.append(stats.one_sample(v, threshold, alternative=self.alternative, label=label, **options))
+            text.append(f"{name}: {self.statistic} {v.mean():.3f} (threshold {threshold:g})")
         lvl = lab.lenet_iterative().at(self.pm).pm
-        return results, [f"per-seed means at Pm {lvl:g}%: " + "; ".join(text)]
+        where = f" at Pm {lvl:g}%" if self.statistic == "auc" else ""
+        return results, [f"per-seed means{where}: " + "; ".join(text)]
 
 
-def initial_weights(pm: float) -> InitialWeights:
-    return InitialWeights(pm)
+def initial_weights(pm: float, *, layers: tuple[str, ...], statistic: str, threshold: float | str, label: str,
+                    alternative: str = "greater") -> InitialWeights:
+    """Per layer, the seeds' ``statistic`` (rho or auc, see :class:`InitialWeights`) against ``threshold``."""
+    if statistic not in STATISTICS:
+        raise ValueError(f"statistic must be one of {', '.join(STATISTICS)}, got {statistic!r}")
+    if alternative not in ("greater", "less"):
+        raise ValueError(f"alternative must be 'greater' or 'less', got {alternative!r}")
+    return InitialWeights(pm, tuple(layers), statistic, threshold, alternative, label)

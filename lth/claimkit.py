@@ -113,11 +113,7 @@ class ClaimRun:
             extra["reported"] = [r.to_dict() for r in shown]
             extra["reported_why"] = claim.reported_why
             text.append("reported, not asserted: " + "; ".join(words))
-        if claim.aa:
-            result = min(parts, key=lambda r: r.p_value)  # the A/A check fails if any comparison is declared different
-            result.components = [r.to_dict() for r in parts]
-        else:
-            result = parts[0] if len(parts) == 1 else stats.all_hold(parts, label=claim.holds)
+        result = parts[0] if len(parts) == 1 else stats.all_hold(parts, label=claim.holds)
         figures = []
         for build in claim.figures:
             spec = build(self.lab)
@@ -127,7 +123,7 @@ class ClaimRun:
             seeds["mnist"] = self.lab.seeds("mnist")
         if "xor" in claim.families:
             seeds["xor"] = self.lab.seeds("xor")
-        self.conclude(result, measured="; ".join(text), figures=figures, seeds=seeds, aa=claim.aa, extra=extra)
+        self.conclude(result, measured="; ".join(text), figures=figures, seeds=seeds, extra=extra)
 
     def _run(self, checks: Sequence[Any], at: Sequence[float]) -> tuple[list, list[str]]:
         parts, text = [], []
@@ -138,13 +134,13 @@ class ClaimRun:
                 text += words
         return parts, text
 
-    def conclude(self, result, *, measured: str, figures: list[dict], seeds: dict[str, list[int]], aa: bool = False,
+    def conclude(self, result, *, measured: str, figures: list[dict], seeds: dict[str, list[int]],
                  extra: dict | None = None) -> None:
-        verdict = stats.verdict(result, self.alpha, aa=aa)
+        verdict = stats.verdict(result, self.alpha)
         evidence = {
             **self.info, "nodeid": self.item.nodeid, "scale": self.scale, "alpha": self.alpha,
             "family_alpha": self.lab.preset.family_alpha, "m": self.m, "verdict": verdict,
-            "test": result.test, "p_value": result.p_value, "p_opposite": result.p_value if aa else result.p_opposite,
+            "test": result.test, "p_value": result.p_value, "p_opposite": result.p_opposite,
             "effect": result.effect, "effect_label": result.effect_label, "ci": list(result.ci), "n": result.n,
             "mde": result.mde, "comparisons": result.components or [result.to_dict()], "measured": measured,
             "seeds": {k: [int(v[0]), int(v[-1])] for k, v in seeds.items()}, "figures": figures,

@@ -11,7 +11,7 @@ import torch
 
 from lth import data as lth_data
 from lth import masks as M
-from lth import models, pruning, training
+from lth import followups, models, pruning, training
 from lth.spec import ExperimentSpec
 
 SUMMARY_KEYS = ("val_loss", "val_acc", "es_iteration", "val_loss_es", "test_acc_es", "test_acc_final",
@@ -41,8 +41,9 @@ def xor_dense(spec: ExperimentSpec, chunk: list[int]) -> dict:
 
 def xor_tickets(spec: ExperimentSpec, chunk: list[int], dense_final: dict, dense_converged: torch.Tensor) -> dict:
     """The ``keep_units`` largest units reset to init (ticket), the same units with fresh weights
-    (reinit: the architecture only), and as many random units of the same initial network
-    (random units: the initialisation only)."""
+    (reinit: the architecture only), the same units with their initial values shuffled among the
+    kept positions (rearranged, v1's other control), and as many random units of the same initial
+    network (random units: the initialisation only)."""
     arch, k = spec.arch, spec.keep_units
     init = models.init_params(arch, chunk)
     ticket_masks = pruning.unit_prune(dense_final, k)
@@ -50,6 +51,7 @@ def xor_tickets(spec: ExperimentSpec, chunk: list[int], dense_final: dict, dense
         "ticket": (init, ticket_masks),
         "reinit": (models.init_params(arch, chunk, stream="reinit"), ticket_masks),
         "random_units": (init, pruning.random_unit_prune(init, k, chunk)),
+        "rearranged": (pruning.rearrange(init, ticket_masks, chunk), ticket_masks),
     }
     out = {"dense_converged": dense_converged}
     for name, (params, masks) in runs.items():
@@ -96,7 +98,9 @@ def control_start(spec: ExperimentSpec, chunk: list[int], round_entry: dict, den
     one-shot: the trained dense network pruned straight to the round's counts, reset to init;
     reinit: the round's ticket mask with fresh weights (the architecture only);
     random-prune: the original weights under a random mask of the same per-layer counts (the init only);
-    rearrange: the ticket mask with the survivors' initial values shuffled among the survivors.
+    rearrange: the ticket mask with the survivors' initial values shuffled among the survivors;
+    signed-constant: the ticket mask, every weight its initial sign x its layer's initial standard deviation
+    (Zhou et al. 2019); random-sign-constant: the same magnitudes with random signs (the ``sign`` stream).
     """
     arch = spec.arch
     if spec.control == "":
@@ -110,8 +114,13 @@ def control_start(spec: ExperimentSpec, chunk: list[int], round_entry: dict, den
         return models.init_params(arch, chunk, stream="reinit", index=spec.control_index), round_entry["mask"]
     if spec.control == "random-prune":
         return models.init_params(arch, chunk), pruning.random_like(round_entry["mask"], chunk, spec.control_index)
+    if spec.control == "signed-constant":
+        return followups.signed_constant(models.init_params(arch, chunk)), round_entry["mask"]
+    if spec.control == "random-sign-constant":
+        init = models.init_params(arch, chunk)
+        return followups.signed_constant(init, chunk, spec.control_index), round_entry["mask"]
     raise ValueError(f"unknown control {spec.control!r}; known: '' (the ticket), one-shot, reinit, random-prune, "
-                     f"rearrange")
+                     f"rearrange, signed-constant, random-sign-constant")
 
 
 def control(spec: ExperimentSpec, chunk: list[int], dataset: lth_data.Dataset, round_entry: dict,

@@ -13,15 +13,15 @@ from dataclasses import replace
 from functools import cached_property
 from typing import Callable
 
-from lth import compute
+from lth import compute, followups
 from lth import data as lth_data
 from lth import models, pruning
-from lth.records import IterativeRun, RunSummary, Weights, XorRun, XorTickets, mean_of
+from lth.records import IterativeRun, LmcRun, RunSummary, SupermaskRun, Weights, XorRun, XorTickets, mean_of
 from lth.scales import Preset
 from lth.spec import ExperimentSpec
 from lth.store import Store
 
-CONTROLS = ("one-shot", "reinit", "random-prune", "rearrange")
+CONTROLS = ("one-shot", "reinit", "random-prune", "rearrange", "signed-constant", "random-sign-constant")
 
 
 class Lab:
@@ -41,6 +41,7 @@ class Lab:
         self.chunk_size = preset.chunk_size if device == "cpu" else max(preset.xor_seeds, preset.mnist_seeds, n_seeds or 0)
         self.log = log or (lambda msg: None)
         self.timings: list[dict] = []  # one row per experiment asked for: kind, wall time, from cache
+        self.dataset = "mnist"  # the LeNet experiments' data set (another through ``on``)
 
     # ---- seeds, data and specs ----------------------------------------------------------------
     def seeds(self, kind: str) -> list[int]:
@@ -54,6 +55,9 @@ class Lab:
 
     @cached_property
     def mnist(self) -> lth_data.Dataset:
+        """The LeNet experiments' data set: MNIST, or the data set of a lab made by ``on``."""
+        if self.dataset != "mnist":
+            return lth_data.load(self.dataset, device=self.device)
         return lth_data.mnist(device=self.device)
 
     def _train_config(self, cfg):
@@ -70,11 +74,12 @@ class Lab:
             rates = pruning.paper_rates(models.lenet_300_100().weight_names, p.hidden_rate, p.output_rate)
             extra.setdefault("rates", tuple(sorted(rates.items())))
         return ExperimentSpec(kind=kind, arch=models.lenet_300_100(width), train=self._train_config(p.lenet_train),
-                              dataset="mnist", split_seed=lth_data.SPLIT_SEED, device=self.device, **extra)
+                              dataset=self.dataset, split_seed=lth_data.SPLIT_SEED, device=self.device, **extra)
 
     def _timed(self, name: str, fn: Callable[[], object]):
         misses, t0 = self.store.misses, time.perf_counter()
         out = fn()
+        name = name if self.dataset == "mnist" else f"{self.dataset} {name}"
         self.timings.append({"experiment": name, "wall_s": round(time.perf_counter() - t0, 3),
                              "cached": self.store.misses == misses})
         return out
@@ -120,7 +125,8 @@ class Lab:
             t0 = time.perf_counter()
             masks = compute.first_masks(spec, chunk) if r == 0 else self.round_entry(chunk, r - 1)["next_mask"]
             out = compute.iterative_round(spec, chunk, self.mnist, masks, self.device)
-            self.log(f"iterative pruning seeds {chunk[0]}..{chunk[-1]} round {r}/{self.preset.rounds} "
+            where = "" if self.dataset == "mnist" else f"{self.dataset} "
+            self.log(f"{where}iterative pruning seeds {chunk[0]}..{chunk[-1]} round {r}/{self.preset.rounds} "
                      f"(Pm {100 * float(out['density'][0]):.1f}%): {time.perf_counter() - t0:.1f}s")
             return out
 
@@ -160,6 +166,12 @@ class Lab:
         return RunSummary.from_entry(self._timed(name, lambda: self.store.chunked(
             spec, self.seeds("mnist"), self.chunk_size, recipe)))
 
+    def lenet_speed(self, kind: str, pm: float) -> RunSummary:
+        """A ticket (``kind=""``; Pm 100 is the dense network) or control retrained for the preset's
+        ``speed_train`` budget, from the ci rounds' masks: dedicated runs long enough that early
+        stopping is not censored (a documented deviation: the paper measures it in its own rounds)."""
+        return self.control(kind, pm, train=self.preset.speed_train)
+
     def lenet_one_shot(self, pm: float) -> RunSummary:
         return self.control("one-shot", pm)
 
@@ -186,3 +198,59 @@ class Lab:
                            mask=cat(lambda e0, er: er["mask"]))
 
         return self._timed(f"lenet weights round {r}", fetch)
+
+    # ---- beyond the paper (issue 10) ----------------------------------------------------------
+    def on(self, dataset: str) -> "Lab":
+        """This lab on another data set: the same store, seed base, device, kernel, log and timings; its LeNet
+        specs name ``dataset``, and its seeds and pruning rounds are the preset's ``fmnist_seeds`` and
+        ``fmnist_rounds`` (``--lth-seeds`` still overrides the seeds). ``on("mnist")`` is the lab itself."""
+        if dataset == self.dataset:
+            return self
+        if dataset != "fashion-mnist":
+            raise ValueError(f"the LeNet experiments run on 'mnist' or 'fashion-mnist', got {dataset!r}")
+        twins = self.__dict__.setdefault("_twins", {})
+        if dataset not in twins:
+            p = replace(self.preset, mnist_seeds=self.preset.fmnist_seeds, rounds=self.preset.fmnist_rounds)
+            twin = Lab(p, self.store, seed_base=self.seed_base, n_seeds=self.n_seeds, device=self.device,
+                       log=self.log, kernel=self.kernel)
+            twin.dataset, twin.timings = dataset, self.timings
+            twins[dataset] = twin
+        return twins[dataset]
+
+    def lenet_signed_constant(self, pm: float, random_signs: bool = False) -> RunSummary:
+        """The ticket mask at ``pm`` with every weight its initial sign (or a random sign) times its layer's
+        initial standard deviation, trained like the ticket (Zhou et al. 2019)."""
+        return self.control("random-sign-constant" if random_signs else "signed-constant", pm)
+
+    def lenet_supermask(self, pm: float) -> SupermaskRun:
+        """The "large final, same sign" supermask and a random mask at the per-layer counts of the round at
+        ``pm``, applied to the untrained initial weights (and their signed constant), evaluated on the test set."""
+        r = self.level(pm)
+        spec = self.lenet_spec("lenet-supermask", round=r, criterion=(
+            "large final, same sign: |w_final| of the trained dense network where its sign is the initial sign, "
+            "else 0; the round's per-layer counts kept; on the untrained initial weights"))
+
+        def recipe(chunk: list[int]) -> dict:
+            return followups.supermask(spec, chunk, self.mnist, self.round_entry(chunk, 0), self.round_entry(chunk, r))
+
+        return SupermaskRun.from_entry(self._timed(f"lenet supermask round {r}", lambda: self.store.chunked(
+            spec, self.seeds("mnist"), self.chunk_size, recipe)))
+
+    def lenet_lmc(self, pm: float, control: str = "") -> LmcRun:
+        """Linear mode connectivity of the ticket (``control=""``) or the random-pruning control at ``pm``: two
+        copies trained with data orders 0 and 1, the test error at the preset's ``lmc_points`` points between
+        their final weights (Frankle et al. 2020)."""
+        if control not in ("", "random-prune"):
+            raise ValueError(f"linear mode connectivity runs for the ticket ('') or 'random-prune', got {control!r}")
+        r, points = self.level(pm), self.preset.lmc_points
+        spec = self.lenet_spec("lenet-lmc", round=r, control=control, criterion=(
+            f"test error at {points} evenly spaced points of the straight line between the final weights of copies "
+            f"trained with data orders {self.preset.lenet_train.data_order} and {self.preset.lenet_train.data_order + 1}"))
+
+        def recipe(chunk: list[int]) -> dict:
+            params, masks = compute.control_start(spec, chunk, self.round_entry(chunk, r), {})
+            return followups.lmc(spec, chunk, self.mnist, params, masks, points)
+
+        name = f"lenet linear mode connectivity {control or 'ticket'} round {r}"
+        return LmcRun.from_entry(self._timed(name, lambda: self.store.chunked(
+            spec, self.seeds("mnist"), self.chunk_size, recipe)))

@@ -89,6 +89,8 @@ def accuracy(metric: str = "test_acc_es", controls: bool = True, pruned_before_r
                 line_series("random reinit", x, [getattr(lab.lenet_reinit_mean(v), metric) for v in levels]),
                 line_series("random pruning", x, [getattr(lab.lenet_random_prune(v), metric) for v in levels]),
             ]
+            if controls == "all":
+                series.append(line_series("rearranged", x, [getattr(lab.lenet_rearranged(v), metric) for v in levels]))
         if pruned_before_reset:
             series.append(line_series("pruned before reset (not retrained)", [pct(r.next_density) for r in rounds[:-1]],
                                       [r.pruned_before_reset_acc for r in rounds[:-1]]))
@@ -143,7 +145,8 @@ def xor_tickets():
         two = lab.xor_convergence(min(lab.preset.xor_widths)).converged.numpy()
         return rates_bar("XOR: 2-unit ticket against its controls (95% Wilson)", "fraction converged", {
             "ticket (reset)": res.ticket[ok].numpy(), "reinit (architecture)": res.reinit[ok].numpy(),
-            "random units (init)": res.random_units[ok].numpy(), "dense H=2": two})
+            "random units (init)": res.random_units[ok].numpy(), "rearranged": res.rearranged[ok].numpy(),
+            "dense H=2": two})
 
     return build
 
@@ -167,16 +170,109 @@ def initial_weights(pm: float):
     return build
 
 
-def seed_halves():
-    """A/A figures: dense LeNet accuracy and XOR H=4 convergence by seed half."""
+SPEED_LEVELS = (51.3, 21.1, 3.6)  # the tickets the speed claims (MNIST-2a, 2b, 5) retrain for the speed budget
+
+
+def speed(level: float = 21.1):
+    """Early-stopping iterations per seed, per arm of the speed runs (the distributions the speed claims test)."""
 
     def build(lab) -> list[dict]:
-        acc = lab.lenet_iterative().dense.test_acc_es.numpy()
-        xor = lab.xor_convergence(4).converged.numpy()
-        ha, hx = len(acc) // 2, len(xor) // 2
-        return [strip("A/A: dense LeNet test accuracy by seed half", "test accuracy at early stopping",
-                      {"first half": acc[:ha], "second half": acc[ha:]}),
-                rates_bar("A/A: XOR H=4 convergence by seed half (95% Wilson)", "fraction converged",
-                          {"first half": xor[:hx], "second half": xor[hx:]})]
+        label = lab.lenet_iterative().at(level).label
+        ticket_levels = SPEED_LEVELS
+        groups = {"dense": lab.lenet_speed("", 100.0)}
+        groups.update({f"ticket {lab.lenet_iterative().at(v).label}": lab.lenet_speed("", v) for v in ticket_levels})
+        groups.update({f"{name} {label}": lab.lenet_speed(kind, level) for name, kind in
+                       (("random reinit", "reinit"), ("random pruning", "random-prune"), ("rearranged", "rearrange"))})
+        budget = lab.preset.speed_train.iterations
+        return [strip(f"Early-stopping iteration per seed ({budget:,}-iteration speed runs)", "early-stopping iteration",
+                      {k: r.es_iteration.numpy() for k, r in groups.items()}),
+                strip(f"Test accuracy at early stopping per seed ({budget:,}-iteration speed runs)",
+                      "test accuracy at early stopping", {k: r.test_acc_es.numpy() for k, r in groups.items()})]
+
+    return build
+
+
+def speed_curves():
+    """Validation loss against iteration in the speed runs: where each arm's minimum (early stopping) falls."""
+
+    def build(lab) -> dict:
+        arms = [("dense", lab.lenet_speed("", 100.0))]
+        arms += [(f"ticket {lab.lenet_iterative().at(v).label}", lab.lenet_speed("", v)) for v in SPEED_LEVELS]
+        arms += [("random reinit 21%", lab.lenet_speed("reinit", 21.1))]
+        its = list(arms[0][1].eval_iterations)
+        series = [line_series(n, its, [r.val_loss[:, e] for e in range(r.val_loss.shape[1])]) for n, r in arms]
+        return line("Validation loss during the speed runs", "training iteration", "validation loss", series)
+
+    return build
+
+
+# ---- beyond the paper (issue 10) ----------------------------------------------------------------
+def fmnist_accuracy(metric: str = "test_acc_es"):
+    """Fig. 3/4's shape on Fashion-MNIST: a metric against Pm for iterative tickets, one-shot tickets at 51% and
+    21%, random reinitialisation and random pruning at 21%, the dense network as a line."""
+
+    def build(lab) -> dict:
+        fm = lab.on("fashion-mnist")
+        rounds = fm.lenet_iterative().rounds
+        pm = [r.pm for r in rounds]
+        x = lambda levels: [pm[fm.level(v)] for v in levels]
+        series = [line_series("iterative ticket", pm, [getattr(r, metric) for r in rounds]),
+                  line_series("one-shot ticket", x((51.3, 21.1)), [getattr(fm.lenet_one_shot(v), metric)
+                                                                   for v in (51.3, 21.1)]),
+                  line_series("random reinit", x((21.1,)), [getattr(fm.lenet_reinit_mean(21.1), metric)]),
+                  line_series("random pruning", x((21.1,)), [getattr(fm.lenet_random_prune(21.1), metric)])]
+        name = METRIC_NAMES.get(metric, metric)
+        return line(f"Fashion-MNIST, LeNet-300-100: {name} against weights remaining",
+                    "percent of weights remaining (Pm)", name, series, xscale="log", xinvert=True,
+                    hlines=[hline("dense network", getattr(rounds[0], metric))])
+
+    return build
+
+
+def signed_constant(pm: float = 21.1):
+    """Per-seed test accuracy at ``pm``: the ticket, its signed constant and the random-sign constant."""
+
+    def build(lab) -> dict:
+        label = lab.lenet_iterative().at(pm).label
+        groups = {"ticket": lab.lenet_iterative().at(pm), "signed constant": lab.lenet_signed_constant(pm),
+                  "random-sign constant": lab.lenet_signed_constant(pm, True)}
+        return strip(f"MNIST, {label}: test accuracy at early stopping per seed (Zhou et al.'s sign ablation)",
+                     "test accuracy at early stopping", {k: r.test_acc_es.numpy() for k, r in groups.items()})
+
+    return build
+
+
+def supermask(pm: float = 21.1):
+    """Per-seed test accuracy of untrained networks under the supermask and a random mask at ``pm``."""
+
+    def build(lab) -> dict:
+        run = lab.lenet_supermask(pm)
+        return strip(f"MNIST, untrained networks at Pm {run.pm:g}%: test accuracy per seed (chance 10%)", "test accuracy",
+                     {"supermask, initial weights": run.supermask_init.numpy(),
+                      "supermask, signed constant": run.supermask_signed.numpy(),
+                      "random mask, initial weights": run.random_init.numpy(),
+                      "random mask, signed constant": run.random_signed.numpy()})
+
+    return build
+
+
+def lmc(levels: tuple[float, ...] = (21.1, 3.6), random_levels: tuple[float, ...] = (3.6,)):
+    """Test error along the straight line between two copies trained with different data orders, minus the mean
+    of the endpoints' errors (its maximum is the error barrier), mean and 95% band; Frankle et al.'s 2% line."""
+
+    def build(lab) -> list[dict]:
+        runs = [(f"ticket Pm {lab.lenet_lmc(v).pm:g}%", lab.lenet_lmc(v)) for v in levels]
+        runs += [(f"random pruning Pm {lab.lenet_lmc(v, 'random-prune').pm:g}%", lab.lenet_lmc(v, "random-prune"))
+                 for v in random_levels]
+        series = []
+        for name, run in runs:
+            rel = run.error - (run.error[:, :1] + run.error[:, -1:]) / 2
+            series.append(line_series(name, run.alphas, [rel[:, j] for j in range(rel.shape[1])]))
+        t = lab.preset.lmc_threshold
+        return [line("MNIST: test error along the linear path between two data orders",
+                     "interpolation alpha (0 = data order A, 1 = data order B)", "test error minus the endpoints' mean",
+                     series, hlines=[{"name": f"stability threshold ({100 * t:g}%)", "y": t}]),
+                strip("MNIST: error barrier per seed (max over the path)", "error barrier",
+                      {name: run.barrier.numpy() for name, run in runs})]
 
     return build

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from lth import schema
+from lth import registry, schema
 from lth.fmt import (finite, fmt_ci, fmt_n, fmt_num, fmt_p, fmt_seconds, fmt_seeds, fmt_value, natural,
                      reproduce_command, slug)
 from lth.plots import render_figure
@@ -116,6 +116,10 @@ def _claim_view(c: dict, counter: list[int]) -> dict:
         "effect": c.get("effect"), "effect_label": str(c.get("effect_label", "") or ""), "ci": c.get("ci"),
         "n": c.get("n"), "mde": c.get("mde"), "seeds": fmt_seeds(c.get("seeds")), "scale": str(c.get("scale", "")),
         "comparisons": comparisons, "figures": figures, "error": str(c.get("error", "") or ""),
+        "reported": [{"label": str(k.get("label", "")), "test": str(k.get("test", "")), "p_value": k.get("p_value"),
+                      "effect": k.get("effect"), "effect_label": str(k.get("effect_label", "")), "ci": k.get("ci"),
+                      "n": k.get("n")} for k in c.get("reported") or [] if isinstance(k, dict)],
+        "reported_why": str(c.get("reported_why", "") or ""), "family": str(c.get("family", "") or ""),
     }
 
 
@@ -146,6 +150,7 @@ def render_html(doc: dict, source_name: str = "claims.json") -> str:
 
     counter = [0]
     claims = [_claim_view(c, counter) for c in doc.get("claims") or []]
+    claims.sort(key=lambda c: c["family"] == "beyond")  # the paper's claims, then those beyond it (stable)
     counts = [{"status": k, "status_class": k.replace(" ", "-"), "label": v[1], "mark": v[2],
                "count": sum(c["status"] == k for c in claims)} for k, v in STATUSES.items()]
     seeds = doc.get("seeds") if isinstance(doc.get("seeds"), dict) else {}
@@ -156,8 +161,9 @@ def render_html(doc: dict, source_name: str = "claims.json") -> str:
                              undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(num=fmt_num, p=fmt_p, ci=fmt_ci, n=fmt_n, secs=fmt_seconds, value=fmt_value)
     versions = doc.get("versions") if isinstance(doc.get("versions"), dict) else {}
-    # each claim records how many claims the run collected: more than recorded means some never concluded
-    collected = max([int(v) for c in doc.get("claims") or [] if (v := finite(c.get("m"))) is not None] or [0])
+    # the run records how many claim tests it collected: more than recorded means some never concluded
+    collected = int(finite(doc.get("collected")) or len(claims))
+    calibration = [c for c in doc.get("calibration") or [] if isinstance(c, dict)]
     return env.get_template("claims.html.j2").render(
         doc=doc, claims=claims, counts=counts, total=len(claims), seeds=seeds,
         seed_base=doc.get("seed_base"), scale=str(doc.get("scale")), device=str(doc.get("device") or "\u2014"),
@@ -166,6 +172,7 @@ def render_html(doc: dict, source_name: str = "claims.json") -> str:
         command=reproduce_command(doc), family_alpha=doc.get("family_alpha"), m=doc.get("m", len(claims)),
         protocol=protocol, experiments=experiments, unrecorded=max(0, collected - len(claims)), collected=collected,
         compute_s=sum(e["wall_s"] for e in experiments if not e["cached"]), source_name=source_name,
+        calibration=calibration, beyond_title=registry.TITLES["beyond"],
     )
 
 

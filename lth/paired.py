@@ -25,7 +25,7 @@ from lth.stats import OPPOSITE, POWER, TestResult, _check_alternative, _mean_dif
 from lth.stats import welch as _welch
 
 DESIGNS = ("paired-t", "wilcoxon", "signflip", "welch", "mcnemar")
-SIGNFLIP_RESAMPLES = 2**16  # exact (every sign pattern) up to 16 pairs; above, this many random patterns
+SIGNFLIP_RESAMPLES = 9_999  # random sign patterns (exact, every pattern, up to 13 pairs): p >= 1e-4, 9 ms a test
 
 # Pre-registered threshold on the pilot within-seed correlation, for continuous outcomes.
 # Pairing pays once the variance of the difference, 2 sd^2 (1 - rho), has shrunk enough to
@@ -74,9 +74,9 @@ def choose_design(pilot_correlation: float, *, discrete: bool) -> str:
       replaced the signed-rank test after the speed pilot (seed base 50000, before any verdict
       run): with 16 seeds on a 200-iteration grid, ties force the signed-rank test onto its
       normal approximation, whose smallest p (all 16 differences one way) is 2.2e-4, about
-      alpha itself, while the exact sign-flip test resolves p down to 2**-16 = 1.5e-5 and
-      handles ties and zeros exactly (a zero difference is its own sign flip). Pilot p, ticket
-      at 21% against dense: signed-rank 1.3e-3, sign-flip 4.6e-4.
+      alpha itself, while the sign-flip test (9,999 random sign patterns, seeded) resolves p
+      down to 1e-4 and handles ties and zeros exactly (a zero difference is its own sign flip).
+      Pilot p, ticket at 21% against dense: signed-rank 1.3e-3, sign-flip 4.6e-4 (exact).
     * continuous outcomes (accuracies), pilot r < 0 or undefined -> ``"paired-t"``: Welch's t
       ignores the covariance, which *adds* to the variance of the difference when negative, so
       it is anti-conservative (simulated 1.3x alpha at rho = -0.1, 2.1x at rho = -0.2); the
@@ -201,8 +201,10 @@ def wilcoxon(a: Sequence[float], b: Sequence[float], *, alternative: str = "grea
 def _signflip_p(d: np.ndarray, alternative: str, seed: int = 0) -> np.ndarray:
     """Sign-flip permutation p of mean(d) (scipy.stats.permutation_test, one sample, 'samples' type), per data set.
 
-    Exact (all 2**n sign patterns) for n <= 16; above that :data:`SIGNFLIP_RESAMPLES` random
-    patterns from a generator seeded by ``seed``, and scipy counts the observed pattern, so p >= 1/(R+1).
+    :data:`SIGNFLIP_RESAMPLES` random sign patterns from a generator seeded by ``seed`` (scipy counts
+    the observed pattern, so p >= 1/(R+1) = 1e-4 and the test stays valid); every pattern (exact) when
+    2**n <= R. Random patterns, not all 65,536 at 16 seeds: the exact test takes 0.4 s, too slow for
+    the permutation A/A check's thousands of splits, and 1e-4 is well below the claims' alpha.
     """
     d = np.asarray(d, dtype=float)
     rows = d.reshape(-1, d.shape[-1])
@@ -221,10 +223,10 @@ def signflip(a: Sequence[float], b: Sequence[float], *, alternative: str = "grea
 
     Under the null a seed's two arms are exchangeable, so each difference is as likely with
     either sign; p is the share of the 2**n sign patterns whose mean is at least as extreme as
-    observed (scipy.stats.permutation_test). Ties and zero differences need no special rule.
-    Effect: mean within-seed difference, with a seed-resampling bootstrap interval. MDE: the
-    paired t's (the permutation test's large-sample power equals it). Smallest attainable p:
-    2**-n (n = 16: 1.5e-5).
+    observed (scipy.stats.permutation_test; :func:`_signflip_p`). Ties and zero differences need
+    no special rule. Effect: mean within-seed difference, with a seed-resampling bootstrap
+    interval. MDE: the paired t's (the permutation test's large-sample power equals it).
+    Smallest attainable p: max(2**-n, 1e-4).
     """
     _check_alternative(alternative)
     r = within_seed_correlation(a, b)
@@ -236,7 +238,7 @@ def signflip(a: Sequence[float], b: Sequence[float], *, alternative: str = "grea
     n = len(a)
     sd = (a - b).std(ddof=1)
     mde = float((stats.t.ppf(1 - alpha, n - 1) + stats.t.ppf(POWER, n - 1)) * sd / math.sqrt(n))
-    kind = "exact" if 2**n <= SIGNFLIP_RESAMPLES else f"{SIGNFLIP_RESAMPLES} random sign patterns"
+    kind = "exact" if 2**n <= SIGNFLIP_RESAMPLES else f"{SIGNFLIP_RESAMPLES:,} random sign patterns"
     name = f"sign-flip permutation of the mean difference ({kind}), one-sided" + (
         f" non-inferiority (margin {margin:g})" if margin else "")
     return TestResult(

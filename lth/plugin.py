@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 
 from lth.claimkit import EVIDENCE, INFO, ClaimRun, NotReproduced
+
+CALIBRATION = "lth_calibration"  # the user property a permutation A/A check records
 from lth.scales import PRESETS
 
 
@@ -62,6 +64,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     from lth import registry
 
     claims = [i for i in items if i.get_closest_marker("claim")]
+    config._lth_collected = len(claims)
     for item in claims:  # alpha is family_alpha / (claims registered in the family): an unknown id is an error
         claim_id = item.get_closest_marker("claim").kwargs.get("id")
         try:
@@ -80,8 +83,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
 
 
 def _schedule(item: pytest.Item) -> int:
-    declared = getattr(getattr(item, "function", None), "lth_claim", None)
-    return declared.schedule if declared is not None else 0
+    function = getattr(item, "function", None)
+    declared = getattr(function, "lth_claim", None)
+    return declared.schedule if declared is not None else getattr(function, "lth_schedule", 0)
 
 
 def _progress_writer(config: pytest.Config):
@@ -132,12 +136,16 @@ class ClaimsCollector:
     def __init__(self, config: pytest.Config):
         self.config = config
         self.claims: list[dict] = []
+        self.calibration: list[dict] = []  # the permutation A/A checks (claims/test_calibration.py): not claims
         self.started = time.time()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when != "call":
             return
         props = dict(getattr(report, "user_properties", []))
+        if CALIBRATION in props:
+            self.calibration.append({**props[CALIBRATION], "outcome": report.outcome})
+            return
         if EVIDENCE in props:
             value = props[EVIDENCE]
         elif INFO in props:  # the test broke before it could conclude: report it as an error, not silence
@@ -155,7 +163,7 @@ class ClaimsCollector:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if hasattr(self.config, "workerinput") or not self.claims:
             return
-        write_claims(self.config, self.claims, self.started)
+        write_claims(self.config, self.claims, self.started, self.calibration)
 
 
 def _crash_text(report: pytest.TestReport) -> str:
@@ -163,7 +171,8 @@ def _crash_text(report: pytest.TestReport) -> str:
     return f"the test raised before concluding: {crash.message}" if crash else "the test raised before concluding"
 
 
-def write_claims(config: pytest.Config, claims: list[dict], started: float) -> Path | None:
+def write_claims(config: pytest.Config, claims: list[dict], started: float,
+                 calibration: list[dict] | None = None) -> Path | None:
     """Assemble, validate and write claims.json (and claims.html) through lth.results; return the json path."""
     from lth import results, scales
     from lth.schema import SchemaError
@@ -176,7 +185,7 @@ def write_claims(config: pytest.Config, claims: list[dict], started: float) -> P
         device=results.device_label(config.getoption("--lth-device")), versions=results.versions(),
         git_commit=results.git_commit(), command=results.command_line(config.invocation_params.args),
         started=started, wall_time_s=time.time() - started, family_alpha=preset.family_alpha,
-        protocol=preset.describe())
+        protocol=preset.describe(), calibration=calibration, collected=getattr(config, "_lth_collected", None))
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     write = reporter.write_line if reporter is not None else (lambda line: print(line, file=sys.stderr))
     try:

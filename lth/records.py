@@ -110,6 +110,7 @@ class XorTickets:
     ticket: Tensor
     reinit: Tensor
     random_units: Tensor
+    rearranged: Tensor
 
     @classmethod
     def from_entry(cls, entry: dict) -> "XorTickets":
@@ -137,3 +138,47 @@ def mean_of(runs: list[RunSummary]) -> RunSummary:
         test_loss_final=first.test_loss_final, diverged=torch.stack([r.diverged for r in runs]).any(0),
         density=first.density, eval_iterations=first.eval_iterations, wall_s=first.wall_s,
     )
+
+
+# ---- beyond the paper (issue 10) ----------------------------------------------------------------
+@dataclass
+class SupermaskRun:
+    """Untrained networks under one round's per-layer counts (Zhou et al. 2019): test accuracy per seed of the
+    "large final, same sign" supermask and of a random mask, each on the initial weights and on their signed constant."""
+
+    supermask_init: Tensor  # [S]
+    supermask_signed: Tensor  # [S]
+    random_init: Tensor  # [S]
+    random_signed: Tensor  # [S]
+    same_sign_kept: Tensor  # [S] fraction of the supermask's weights whose final sign is their initial sign
+    density: Tensor  # [S]
+
+    @classmethod
+    def from_entry(cls, entry: dict) -> "SupermaskRun":
+        return cls(**_pick(cls, entry))
+
+    @property
+    def pm(self) -> float:
+        return pct(self.density)
+
+
+@dataclass
+class LmcRun:
+    """Two copies of a subnetwork trained with two data orders (Frankle et al. 2020): the test error along the
+    straight line between their final weights, per seed, and its error barriers."""
+
+    alphas: list[float]  # [P] interpolation coefficients, 0 = copy A, 1 = copy B
+    error: Tensor  # [S, P] test error at each point
+    barrier: Tensor  # [S] max over the path of the error minus the mean endpoint error (the paper's instability)
+    barrier_linear: Tensor  # [S] max over the path of the error minus the straight line between the endpoint errors
+    test_acc_a: Tensor  # [S] final test accuracy of copy A
+    test_acc_b: Tensor  # [S]
+    density: Tensor  # [S]
+
+    @classmethod
+    def from_entry(cls, entry: dict) -> "LmcRun":
+        return cls(**_pick(cls, entry))
+
+    @property
+    def pm(self) -> float:
+        return pct(self.density)

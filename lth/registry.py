@@ -16,6 +16,14 @@ FAMILIES: dict[str, tuple[str, ...]] = {
 TITLES = {"paper": "The paper's claims", "beyond": "Beyond the paper"}
 
 
+def register(family: str, ids: tuple[str, ...]) -> None:
+    """Register a family of claims (e.g. a project's own claims beside these, or a test's fake ones)."""
+    taken = {i for name, members in FAMILIES.items() if name != family for i in members} & set(ids)
+    if taken:
+        raise ValueError(f"claims {sorted(taken)} are already registered in another family")
+    FAMILIES[family] = tuple(ids)
+
+
 def family_of(claim_id: str) -> str:
     """The family a claim id is registered in; ValueError for an unregistered id."""
     for family, ids in FAMILIES.items():

@@ -62,19 +62,23 @@ def holm_adjust(claims: Iterable[dict]) -> list[dict]:
 
 def build_document(claims: Iterable[dict], *, scale: str, seed_base: int, seeds: dict[str, int], device: str,
                    versions: dict[str, str], git_commit: str | None, command: str, started: float | str,
-                   wall_time_s: float, family_alpha: float, protocol: list[dict], m: int | None = None) -> dict:
+                   wall_time_s: float, family_alpha: float, protocol: list[dict], m: int | None = None,
+                   calibration: list[dict] | None = None, collected: int | None = None) -> dict:
     """The claims.json document: the run's metadata and the claims (sorted by id, Holm-adjusted).
 
     ``claims``: one evidence dict per claim (the fields of a claim in the schema, ``p_holm`` aside).
     ``started``: the start as seconds since the epoch (``time.time()``) or an already formatted string.
-    ``m``: the number of claims collected; default the largest ``m`` a claim recorded, at least their count.
+    ``m``: the number of claims registered (lth/registry.py) over all families; each claim's own ``m``
+    is its family's. ``calibration``: the permutation A/A checks' summaries, if any ran.
     Numbers are made JSON-safe (``schema.jsonable``: NaN and infinities become null); nothing is validated
     here (``write_document`` does).
     """
     claims = holm_adjust(claims)
     if m is None:
-        m = max([int(c["m"]) for c in claims if isinstance(c.get("m"), (int, float))] + [len(claims)])
-    return schema.jsonable({
+        from lth import registry
+
+        m = sum(len(ids) for ids in registry.FAMILIES.values())
+    doc = {
         "scale": scale,
         "seed_base": seed_base,
         "seeds": dict(seeds),
@@ -88,7 +92,12 @@ def build_document(claims: Iterable[dict], *, scale: str, seed_base: int, seeds:
         "m": m,
         "protocol": list(protocol),
         "claims": claims,
-    })
+    }
+    if collected is not None:
+        doc["collected"] = int(collected)
+    if calibration:
+        doc["calibration"] = sorted(calibration, key=lambda c: str(c.get("id", "")))
+    return schema.jsonable(doc)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ STREAMS = {
     "split": 5,  # train/validation split of MNIST
     "bootstrap": 6,  # bootstrap resampling in lth.stats
     "rearrange": 7,  # the rearranged control: survivors' initial values shuffled among surviving positions
+    "sign": 8,  # random signs of the random-sign constant control (Zhou et al. 2019)
 }
 
 

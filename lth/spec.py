@@ -27,6 +27,9 @@ KINDS = {
     "lenet-iterative": "summary of every round of iterative magnitude pruning",
     "lenet-control": "a ticket retrained, or a control, at one round's per-layer counts (one-shot, reinit, "
                      "random pruning, rearranged)",
+    "lenet-supermask": "masks applied to the untrained initial weights, evaluated without training (Zhou et al. 2019)",
+    "lenet-lmc": "two copies of a subnetwork trained with two data orders, and the test error on the straight line "
+                 "between them (Frankle et al. 2020)",
 }
 
 

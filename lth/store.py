@@ -28,7 +28,7 @@ from lth.spec import ExperimentSpec
 # Modules whose code decides the numbers an experiment computes; a change to any invalidates the cache.
 # Orchestration (experiments.py), claims, statistics and reporting are deliberately left out.
 COMPUTING_MODULES = ("rng", "models", "masks", "pruning", "layers", "sparse", "evaluation", "training", "data",
-                     "compute")
+                     "compute", "followups")
 
 
 def source_fingerprint() -> str:

@@ -11,7 +11,7 @@ from scipy import stats as sps
 
 from lth import paired, stats
 
-ALPHA = 0.01 / 12  # family alpha 0.01, Bonferroni over about 12 claims
+ALPHA = 0.01 / 12  # family alpha 0.01, Bonferroni over the 12 registered paper claims (lth/registry.py)
 N = 16
 SIMS = 50_000  # expected false positives at ALPHA: 41.7; the check below flags rates above ~1.5x alpha
 
@@ -105,7 +105,7 @@ def test_within_seed_correlation_and_the_design_rule():
         sps.pearsonr([1, 2, 3], [2, 4, 7]).statistic)
     assert math.isnan(paired.within_seed_correlation([1, 1, 1, 1], [1, 2, 3, 4]))
     assert math.isnan(paired.within_seed_correlation([1, 2], [1, 2]))
-    assert [paired.choose_design(r, discrete=True) for r in (-0.5, 0.0, 0.1, 0.9, math.nan)] == ["wilcoxon"] * 5
+    assert [paired.choose_design(r, discrete=True) for r in (-0.5, 0.0, 0.1, 0.9, math.nan)] == ["signflip"] * 5
     rule = {-0.17: "paired-t", -0.01: "paired-t", 0.0: "welch", 0.18: "welch", paired.WELCH_BELOW: "paired-t",
             0.5: "paired-t", math.nan: "paired-t"}
     assert {r: paired.choose_design(r, discrete=False) for r in rule} == rule
@@ -115,12 +115,12 @@ def test_compare_dispatches_on_the_design_and_names_bad_ones():
     gen = np.random.default_rng(2)
     a, b = gen.normal(1, 1, N), gen.normal(0, 1, N)
     for design, fn in (("paired-t", paired.paired_t), ("wilcoxon", paired.wilcoxon),
-                       ("welch", paired.welch_paired_data)):
+                       ("signflip", paired.signflip), ("welch", paired.welch_paired_data)):
         assert paired.compare(design, a, b, alpha=0.01, label="c") == fn(a, b, alpha=0.01, label="c")
     r = paired.compare("paired-t", a, b, alpha=0.01, label="c")
     assert f"r = {paired.within_seed_correlation(a, b):.2f}" in r.test and "0 pairs dropped" in r.test
     assert paired.compare("mcnemar", a > 0.5, b > 0.5, alpha=0.01, label="m").effect_label.startswith("difference")
-    with pytest.raises(ValueError, match="'sign-test'.*paired-t, wilcoxon, welch, mcnemar"):
+    with pytest.raises(ValueError, match="'sign-test'.*paired-t, wilcoxon, signflip, welch, mcnemar"):
         paired.compare("sign-test", a, b, alpha=0.01, label="c")
     with pytest.raises(ValueError, match="sideways"):
         paired.paired_t(a, b, alternative="sideways", alpha=0.01, label="c")
@@ -153,6 +153,7 @@ def test_vectorised_p_values_match_the_single_data_set_tests():
     disc[0][0, :] = np.arange(N) * 100 + 50  # one data set without ties in a batch with ties
     for design, fn, (a, b) in (("paired-t", paired.paired_t, cont), ("welch", paired.welch_paired_data, cont),
                                ("wilcoxon", paired.wilcoxon, cont), ("wilcoxon", paired.wilcoxon, disc),
+                               ("signflip", paired.signflip, disc),
                                ("mcnemar", paired.mcnemar, (x > 0, y > 0.5))):
         for alt in ("greater", "less"):
             vec = paired.p_values(design, a, b, alternative=alt)
@@ -198,6 +199,33 @@ def test_t_tests_over_reject_on_skewed_censored_iterations_which_is_why_discrete
         assert not ok, f"{design} was expected to over-reject here: {text}"
     p = np.concatenate([paired.p_values("wilcoxon", a, b, alternative=alt) for alt in ("greater", "less")])
     assert _at_most_alpha(p)[0]
+
+
+def _uncensored_es(latent: np.ndarray) -> np.ndarray:
+    """Early stopping in the speed runs: skewed, on a 200-iteration grid, budget 8,000 (pilot: dense 4912, sd 1775)."""
+    x = (np.exp(0.8 * latent) - math.exp(0.32)) / 0.9
+    return np.clip(np.ceil((4900 + 1800 * x) / 200) * 200, 200, 8000)
+
+
+@pytest.mark.parametrize("rho", [-0.3, 0.2])
+def test_sign_flip_false_positive_rate_on_discrete_skewed_iterations(rho):
+    """The speed claims' design at their alpha, on data shaped like the speed pilot (rho -0.32 to +0.24 there)."""
+    gen = np.random.default_rng(600 + int(10 * rho))
+    x, y = _bivariate(gen, rho, sims=1_500)  # 9 ms a test: 3,000 tests; expected false positives 2.5
+    a, b = _uncensored_es(x), _uncensored_es(y)
+    p = np.concatenate([paired.p_values("signflip", a, b, alternative=alt) for alt in ("greater", "less")])
+    ok, text = _at_most_alpha(p)
+    assert ok, text
+    assert p.min() >= 1 / (paired.SIGNFLIP_RESAMPLES + 1)  # the random-pattern test's floor, well below ALPHA
+
+
+def test_sign_flip_has_power_where_the_pilot_says_it_should():
+    """The pilot's ticket-at-21% and dense early stopping (seed base 50000): p 4.6e-4 exact; here p < ALPHA."""
+    dense = [2400, 3200, 4200, 4600, 7400, 2800, 5600, 5600, 2800, 4600, 2800, 5200, 7000, 6600, 7800, 6000]
+    t21 = [2800, 4000, 4200, 3000, 2000, 1200, 2000, 2000, 2000, 2000, 3200, 1200, 2000, 2200, 2400, 1600]
+    r = paired.signflip(t21, dense, alternative="less", alpha=ALPHA, label="pilot", n_resamples=0)
+    assert r.p_value < ALPHA and r.p_opposite > 0.99 and r.effect == pytest.approx(np.mean(t21) - np.mean(dense))
+    assert "9,999 random sign patterns" in r.test
 
 
 def test_exact_mcnemar_false_positive_rate_on_correlated_successes():

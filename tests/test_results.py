@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lth import page, results, schema, stats
+from lth import page, registry, results, schema, stats
 
 SMALL = Path(__file__).parent / "data" / "claims-small.json"
 
@@ -62,7 +62,7 @@ def test_holm_adjusts_over_every_claim_and_sorts_by_id():
 def test_build_document_assembles_a_valid_document(doc):
     schema.validate(doc)
     assert [c["id"] for c in doc["claims"]] == ["CAL-1", "MNIST-1", "MNIST-2", "XOR-1"]
-    assert doc["m"] == 4 and doc["wall_time_s"] == 901.3 and doc["seeds"] == {"xor": 1000, "mnist": 8}
+    assert doc["m"] == sum(len(ids) for ids in registry.FAMILIES.values()) and doc["wall_time_s"] == 901.3 and doc["seeds"] == {"xor": 1000, "mnist": 8}
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d{4}", doc["started"])
     assert doc["claims"][1]["p_holm"] is None and "p_value" not in doc["claims"][1]
     assert doc["claims"][0]["figures"][0]["groups"][0]["values"] == [1.0, None]  # NaN is written as null

@@ -1,0 +1,20 @@
+"""MNIST-7a: the network pruned before reset (trained, pruned, not retrained) is less accurate than the ticket."""
+from lth import arms, checks, figures
+from lth.claimkit import Claim
+
+test_pruned_before_reset_vs_ticket = Claim(
+    id="MNIST-7a",
+    statement=("At Pm <= 21%, the trained network pruned but not reset or retrained is less accurate than the "
+               "trained ticket of the same size: the ticket's accuracy comes from retraining from the original "
+               "initialisation, not from the mask alone."),
+    source=("lth's seed summary of arXiv 1803.03635 (its discussion), not a claim the paper states; related: ICLR "
+            "App. B (pruning without resetting between rounds does worse)"),
+    paper_numbers="ICLR: no number for this comparison.",
+    at=(21.1, 7.0, 3.6),
+    checks=[checks.versus(arms.TICKET, arms.PRUNED_BEFORE_RESET, design="paired-t",
+                          label="{pm}: trained ticket > pruned before reset",
+                          pilot=("r = +0.32/+0.24/+0.15 at 21/7/3.6% (seed base 0): the rule gives the paired t at "
+                                 "two levels and Welch at one; one design per check, the paired t (valid at any r)"))],
+    holds="ticket beats pruned-before-reset at every level",
+    figures=[figures.accuracy(controls=False, pruned_before_reset=True)],
+).test

@@ -1,0 +1,27 @@
+"""SUPERMASK-1: a "large final, same sign" mask makes the untrained network far better than chance."""
+from lth import arms, checks, figures, followup_checks
+from lth.claimkit import Claim
+
+PILOT = "provisional"
+
+test_supermasks_beat_chance_untrained = Claim(
+    id="SUPERMASK-1",
+    statement=("On MNIST, the 'large final, same sign' mask (the trained dense network's largest final weights whose "
+               "sign equals their initial sign), kept at the per-layer counts of Pm = 21% and applied to the untrained "
+               "initial weights, gives a test accuracy above 50% without any training, and above a random mask of the "
+               "same per-layer density on the same weights."),
+    source=("Zhou, Lan, Liu, Yosinski, arXiv 1905.01067 (NeurIPS 2019), Sec. 5 'Supermasks' (MNIST FC = "
+            "LeNet-300-100) and the abstract"),
+    paper_numbers=("Zhou et al.: supermasks reach 86% test accuracy on MNIST without training (abstract; their best, "
+                   "with the kept weights set to a signed constant); random masks stay near chance (10%)."),
+    at=(21,),
+    checks=[followup_checks.threshold(arms.SUPERMASK, threshold="supermask_threshold",
+                                      label="{pm}: untrained supermask accuracy > {threshold}"),
+            checks.versus(arms.SUPERMASK, arms.RANDOM_MASK, design="paired-t", pilot=PILOT,
+                          label="{pm}: supermask > random mask (same initial weights, untrained)")],
+    holds="far above chance and above a random mask",
+    reported=[followup_checks.threshold(arms.SUPERMASK_SIGNED, threshold="supermask_threshold",
+                                        label="{pm}: untrained supermask on the signed constant > {threshold}")],
+    reported_why="Zhou et al.'s 86% used the signed constant; the claim tests the original initial weights",
+    figures=[figures.supermask(21.1)],
+).test

@@ -1,0 +1,26 @@
+"""MNIST-2b: iterative tickets at 51% and 21% are at least as accurate as the dense network, and more at 21%."""
+from lth import arms, checks, figures
+from lth.claimkit import Claim
+
+test_tickets_are_as_accurate = Claim(
+    id="MNIST-2b",
+    statement=("At about 51% and 21% of weights remaining, iterative tickets are at least as accurate at early "
+               "stopping as the dense network (non-inferiority, margin 0.1 points), and at 21% more accurate."),
+    source="arXiv 1803.03635 (ICLR 2019), Sec. 2, Fig. 3 and Fig. 4b",
+    paper_numbers=("ICLR: winning tickets reach higher test accuracy at early stopping than the original network, "
+                   "by more than 0.3 points at Pm = 13.5% (Fig. 4b); at 21% and 51.3% above the dense line. Measured in "
+                   "the speed runs, where the dense network's early stopping is not cut off by the budget."),
+    checks=[
+        checks.versus(arms.SPEED_TICKET.at(51.3), arms.SPEED_DENSE, margin="margin", design="welch",
+                      pilot="accuracy, r = +0.11 (speed pilot, seed base 50000)",
+                      label="{a}: accuracy not below dense - {margin}"),
+        checks.versus(arms.SPEED_TICKET.at(21.1), arms.SPEED_DENSE, margin="margin", design="paired-t",
+                      pilot="accuracy, r = -0.04 (speed pilot, seed base 50000)",
+                      label="{a}: accuracy not below dense - {margin}"),
+        checks.versus(arms.SPEED_TICKET.at(21.1), arms.SPEED_DENSE, design="paired-t",
+                      pilot="accuracy, r = -0.04 (speed pilot, seed base 50000)",
+                      label="{a}: more accurate than dense"),
+    ],
+    holds="non-inferior at both levels, superior at 21%",
+    figures=[figures.speed(), figures.accuracy(controls=False)],
+).test
