@@ -47,6 +47,8 @@ def test_claim_decision_is_calibrated_under_swaps(declared, lth_lab, record_prop
                                               seed=lth_lab.seed_base)
     summary = {k: v for k, v in result.items() if k != "p_values"}
     record_property("lth_calibration", {"id": declared.id, **summary})
+    if lth_lab.preset.name == "smoke":  # 4 seeds: 16 swap patterns, each 1/16 > alpha; recorded, not asserted
+        return
     assert calibration.calibrated(result), (
         f"{declared.id}: under random within-seed swaps its decision declared 'reproduced' in "
         f"{result['false_positives']}/{N_SPLITS} splits and 'contradicted' in {result['opposite_false_positives']} "

@@ -255,7 +255,7 @@ def _mcnemar_p(a: np.ndarray, b: np.ndarray, alternative: str) -> float:
 
 
 def mcnemar(success_a: Sequence[float], success_b: Sequence[float], *, alternative: str = "greater",
-            alpha: float, label: str, seed: int = 0, n_resamples: int = 2_000) -> TestResult:
+            margin: float = 0.0, alpha: float, label: str, seed: int = 0, n_resamples: int = 2_000) -> TestResult:
     """Exact McNemar: scipy.stats.binomtest of the seeds where only a succeeded among the discordant seeds.
 
     Seeds where both or neither succeeded carry no information on which arm succeeds more.
@@ -264,6 +264,8 @@ def mcnemar(success_a: Sequence[float], success_b: Sequence[float], *, alternati
     discordant pairs (all one way) with which the exact test can reject at all.
     """
     _check_alternative(alternative)
+    if margin:
+        raise ValueError(f"{label}: McNemar's test has no non-inferiority margin, got {margin!r}")
     r = within_seed_correlation(success_a, success_b)
     a, b, dropped = pairs(success_a, success_b)
     _need(a, label, "McNemar's test", 1)
