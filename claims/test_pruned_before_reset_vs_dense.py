@@ -17,4 +17,9 @@ test_pruned_before_reset_vs_dense = Claim(
                           pilot="r = -0.29/-0.18/+0.38 at 21/7/3.6% (seed base 0)")],
     holds="pruned-before-reset below dense at every level",
     figures=[figures.accuracy(controls=False, pruned_before_reset=True)],
+    xfail={"ci": (
+        "Verdict runs (0.3.0, seed bases 60000 and 70000): below dense at 7% and 3.6% (p 6.6e-4 and 1e-5; 5.5e-6 "
+        "and 4.7e-5), but at 21% the pruned-before-reset network was only 0.16 and 0.21 points below the dense one "
+        "(p 0.18 and 0.07): pruning 20% of a trained 26% ticket costs about as much as the ticket gained over "
+        "dense. The registered direction is kept; this run's numbers are in the evidence.")},
 ).test

@@ -96,16 +96,23 @@ def permutation_aa_paired(a: Sequence[float], b: Sequence[float], decide: Decide
     return _summarise(results, alpha=alpha, aa=aa, n_distinct=2 ** len(a), n_pairs=len(a), dropped=dropped)
 
 
-def calibrated(result: dict, alpha: float | None = None, *, level: float = 0.01) -> bool:
+def calibrated(result: dict, alpha: float | None = None, *, level: float = 0.01, directions: int = 2) -> bool:
     """Whether a permutation A/A result is consistent with a false-positive rate <= alpha.
 
-    Both directions' false-positive counts must not exceed alpha significantly (one-sided
-    binomial test at ``level``) and the p-values must not be stochastically smaller than
-    uniform (one-sided KS at ``level``). ``alpha`` defaults to the one the check ran at.
+    The false-positive count (``directions=2``: both directions' counts) must not exceed alpha
+    significantly (one-sided binomial test at ``level``) and the p-values must not be
+    stochastically smaller than uniform (one-sided KS at ``level``). ``alpha`` defaults to the
+    one the check ran at. ``directions=1`` checks the claimed direction only: for an
+    intersection-union claim, "contradicted" is any one of k comparisons significant the other
+    way at alpha / k, a far tail where a t test under sign flips is not exact (see
+    claims/test_calibration.py); its count is then reported, not asserted.
     """
+    if directions not in (1, 2):
+        raise ValueError(f"directions must be 1 or 2, got {directions!r}")
     alpha = result["alpha"] if alpha is None else alpha
     n = result["n_splits"]
-    for k in (result["false_positives"], result["opposite_false_positives"]):
+    counts = (result["false_positives"], result["opposite_false_positives"])[:directions]
+    for k in counts:
         if stats.binomtest(k, n, alpha, alternative="greater").pvalue < level:
             return False
     return result["ks_p"] >= level
