@@ -19,10 +19,10 @@ from lth.arms import Arm
 DESIGNS = (*paired.DESIGNS, "fisher")  # fisher: two independent groups of successes (different networks per group)
 
 PERCENT_METRICS = {"test_acc_es": 2, "test_acc_final": 2, "pruned_before_reset_acc": 2,
-                   "converged": 1, "ticket": 1, "reinit": 1, "random_units": 1}  # metric -> decimals, shown in %
+                   "converged": 1, "ticket": 1, "reinit": 1, "random_units": 1, "rearranged": 1}  # metric -> decimals, shown in %
 WORDS = {"test_acc_es": "accuracy", "test_acc_final": "final accuracy", "pruned_before_reset_acc": "accuracy",
          "es_iteration": "early stop", "converged": "converged", "ticket": "converged", "reinit": "converged",
-         "random_units": "converged"}  # metric -> what the measured text calls it
+         "random_units": "converged", "rearranged": "converged"}  # metric -> what the measured text calls it
 
 
 def fmt(values: np.ndarray, metric: str) -> str:
