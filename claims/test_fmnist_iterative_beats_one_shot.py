@@ -2,7 +2,6 @@
 from lth import arms, checks, figures
 from lth.claimkit import Claim
 
-PILOT = "provisional"
 
 test_fmnist_iterative_beats_one_shot = Claim(
     id="FMNIST-3",
@@ -12,9 +11,17 @@ test_fmnist_iterative_beats_one_shot = Claim(
             "(arXiv 1708.07747); not in the paper"),
     paper_numbers=("None on Fashion-MNIST (the paper's LeNet results are on MNIST only). On MNIST the paper finds "
                    "iterative pruning gives smaller winning tickets than one-shot; at 51-21% the two are close."),
-    at=(51, 21),
-    checks=[checks.versus(arms.FMNIST_TICKET, arms.FMNIST_ONE_SHOT, design="paired-t", pilot=PILOT,
-                          label="{pm}: iterative > one-shot (Fashion-MNIST)")],
+    checks=[checks.versus(arms.FMNIST_TICKET.at(51), arms.FMNIST_ONE_SHOT.at(51), design="welch",
+                          pilot="pilot ci, seed base 90000 (never a verdict run), 12 seeds: within-seed r = 0.17",
+                          label="{a}: iterative > one-shot (Fashion-MNIST)"),
+            checks.versus(arms.FMNIST_TICKET.at(21), arms.FMNIST_ONE_SHOT.at(21), design="paired-t",
+                          pilot="pilot ci, seed base 90000 (never a verdict run), 12 seeds: within-seed r = 0.83",
+                          label="{a}: iterative > one-shot (Fashion-MNIST)")],
     holds="iterative beats one-shot at both levels",
+    xfail={"ci": (
+        "Pilot (ci, seed base 90000, 12 seeds, before any verdict run): at Pm 51% iterative and one-shot tickets were "
+        "equally accurate on Fashion-MNIST (87.42% vs 87.37%, within-seed difference +0.05 points, 95% CI -0.11 to "
+        "+0.23, p 0.28), while at 21% iterative pruning won clearly (88.30% vs 87.80%, p 1.5e-7); the claim needs "
+        "both levels. This run's numbers are beside.")},
     figures=[figures.fmnist_accuracy()],
 ).test

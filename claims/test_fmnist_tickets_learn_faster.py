@@ -2,8 +2,6 @@
 from lth import arms, checks, figures
 from lth.claimkit import Claim
 
-PILOT = "provisional"
-
 test_fmnist_tickets_learn_faster = Claim(
     id="FMNIST-2a",
     statement=("On Fashion-MNIST, LeNet-300-100 tickets found by iterative magnitude pruning with reset reach their "
@@ -14,6 +12,13 @@ test_fmnist_tickets_learn_faster = Claim(
     paper_numbers="None on Fashion-MNIST. On MNIST: at Pm = 21% early stopping occurs 38% earlier than dense.",
     at=(21,),
     checks=[checks.versus(arms.FMNIST_TICKET, arms.FMNIST_DENSE, metric="es_iteration", alternative="less",
-                          design="signflip", pilot=PILOT, label="{pm}: earlier early stopping than dense (Fashion-MNIST)")],
+                          design="signflip", label="{pm}: earlier early stopping than dense (Fashion-MNIST)",
+                          pilot=("pilot ci, seed base 90000 (never a verdict run), 12 seeds: discrete and censored "
+                                 "outcome, sign-flip whatever r (r = 0.26)"))],
     figures=[figures.fmnist_accuracy("es_iteration")],
+    xfail={"ci": (
+        "Pilot (ci, seed base 90000, 12 seeds, 2,000 iterations a round, before any verdict run): early stopping is "
+        "censored at the budget in 50% of the dense networks and 33% of the tickets at 21% (1817 vs 1717 on average, "
+        "sign-flip p 0.20), so 'sooner' cannot be decided at ci; the Fashion-MNIST budget leaves no room for "
+        "dedicated longer runs. This run's numbers are beside.")},
 ).test

@@ -119,8 +119,10 @@ class ClaimRun:
             spec = build(self.lab)
             figures += spec if isinstance(spec, list) else [spec]
         seeds = {}
-        if claim.families - {"xor"}:
+        if claim.families - {"xor", "fmnist"}:
             seeds["mnist"] = self.lab.seeds("mnist")
+        if "fmnist" in claim.families:
+            seeds["fashion-mnist"] = self.lab.on("fashion-mnist").seeds("mnist")
         if "xor" in claim.families:
             seeds["xor"] = self.lab.seeds("xor")
         self.conclude(result, measured="; ".join(text), figures=figures, seeds=seeds, extra=extra)
