@@ -3,7 +3,8 @@
 Not a claim: it is outside the families of lth/registry.py, so it changes no claim's alpha
 and no Holm adjustment. For each paired claim below, each seed's arms are swapped at random
 (one pattern per seed across all the claim's comparisons) 1,000 times, and the claim's exact
-decision (its tests, the intersection-union, the verdict at its alpha) runs on each split:
+decision (its tests' p-values from their vectorised core, the intersection-union, the verdict
+at its alpha) runs on each split:
 it must declare the claim reproduced no more often than alpha (binomial), with p-values not
 smaller than uniform (one-sided KS). Together the claims below use every paired design
 (sign-flip, paired t, Welch on paired data, exact McNemar). Non-inferiority comparisons are
@@ -23,7 +24,7 @@ from functools import partial
 
 import pytest
 
-from lth import calibration, paired, registry, stats
+from lth import calibration, registry, stats
 from lth.checks import Versus
 
 from test_controls_learn_slower import test_controls_learn_slower as _mnist4b
@@ -37,23 +38,18 @@ CHECKED = [t.lth_claim for t in (_mnist3, _mnist4a, _mnist4b, _mnist5, _mnist7b,
 N_SPLITS = 1_000
 
 
-def _decide(check: Versus, alpha: float, label: str, a, b) -> stats.TestResult:
-    return paired.compare(check.design, a, b, alternative=check.alternative, alpha=alpha, label=label,
-                          n_resamples=0)
-
-
 @pytest.mark.parametrize("declared", CHECKED, ids=[c.id for c in CHECKED])
 def test_claim_decision_is_calibrated_under_swaps(declared, lth_lab, record_property):
     alpha = lth_lab.preset.family_alpha / registry.m(declared.id)
-    comparisons, decides = [], []
+    comparisons, tests = [], []
     for level in declared.at or (None,):
         for check in declared.checks:
             if isinstance(check, Versus) and not check.margin:
                 comparisons.append((check.a.values(lth_lab, level, check.metric),
                                     check.b.values(lth_lab, level, check.metric)))
-                decides.append(partial(_decide, check, alpha, f"{declared.id} {check.label} {level}"))
-    combine = (lambda rs: rs[0]) if len(decides) == 1 else partial(stats.all_hold, label=declared.holds)
-    result = calibration.permutation_aa_claim(comparisons, decides, combine, n_splits=N_SPLITS, alpha=alpha,
+                tests.append((check.design, check.alternative))
+    combine = (lambda rs: rs[0]) if len(tests) == 1 else partial(stats.all_hold, label=declared.holds)
+    result = calibration.permutation_aa_claim(comparisons, tests, combine, n_splits=N_SPLITS, alpha=alpha,
                                               seed=lth_lab.seed_base)
     summary = {k: v for k, v in result.items() if k != "p_values"}
     record_property("lth_calibration", {"id": declared.id, **summary})

@@ -118,19 +118,25 @@ def calibrated(result: dict, alpha: float | None = None, *, level: float = 0.01,
     return result["ks_p"] >= level
 
 
-def permutation_aa_claim(comparisons: Sequence[tuple[Sequence[float], Sequence[float]]], decides: Sequence[Decide],
-                         combine: Callable[[list[TestResult]], TestResult], *, n_splits: int = 1_000, alpha: float,
-                         seed: int) -> dict:
+def permutation_aa_claim(comparisons: Sequence[tuple[Sequence[float], Sequence[float]]],
+                         tests: Sequence[tuple[str, str]], combine: Callable[[list[TestResult]], TestResult], *,
+                         n_splits: int = 1_000, alpha: float, seed: int) -> dict:
     """A claim's whole decision under its A/A null: every comparison's arms swapped by one pattern per seed.
 
     ``comparisons`` are (a, b) per-seed arrays over the same seeds (a claim's comparisons at all its
-    levels); ``decides[i]`` is the test of comparison i and ``combine`` the claim's combination
-    (e.g. :func:`lth.stats.all_hold`), so the verdict counted is exactly the claim's. A seed that is
-    non-finite in any comparison leaves all of them (counted in ``dropped``). Returns the dict of
-    :func:`permutation_aa` with n_pairs, dropped and n_comparisons.
+    levels); ``tests[i]`` is comparison i's (design, alternative). Each comparison's p-values in both
+    directions over all splits come from :func:`lth.paired.p_values`, the vectorised core of the
+    claims' tests (``tests/test_paired.py`` checks they agree with the single-data-set tests to
+    1e-12); each split's results then go through the claim's ``combine`` (e.g.
+    :func:`lth.stats.all_hold`) and :func:`lth.stats.verdict`, so the verdict counted is exactly
+    the claim's. A seed that is non-finite in any comparison leaves all of them (counted in
+    ``dropped``). Returns the dict of :func:`permutation_aa` with n_pairs, dropped and n_comparisons.
     """
-    if len(comparisons) != len(decides) or not comparisons:
-        raise ValueError(f"need one decision per comparison, got {len(comparisons)} comparisons and {len(decides)}")
+    from lth.paired import p_values
+    from lth.stats import OPPOSITE
+
+    if len(comparisons) != len(tests) or not comparisons:
+        raise ValueError(f"need one test per comparison, got {len(comparisons)} comparisons and {len(tests)}")
     arrays = [(np.asarray(a, dtype=float).ravel(), np.asarray(b, dtype=float).ravel()) for a, b in comparisons]
     if len({len(a) for pair in arrays for a in pair}) != 1:
         raise ValueError(f"every comparison must hold one value per seed of the same seeds, got lengths "
@@ -142,7 +148,16 @@ def permutation_aa_claim(comparisons: Sequence[tuple[Sequence[float], Sequence[f
         raise ValueError(f"a claim-level permutation A/A check needs >= 2 complete seeds, got {n}")
     gen = np.random.default_rng([int(seed), _TAG, 2])
     flips = gen.random((n_splits, n)) < 0.5
-    results = [combine([decide(np.where(f, b, a), np.where(f, a, b)) for (a, b), decide in zip(arrays, decides)])
-               for f in flips]
+    columns = []
+    for (a, b), (design, alternative) in zip(arrays, tests):
+        x, y = np.where(flips, b, a), np.where(flips, a, b)
+        columns.append((design, p_values(design, x, y, alternative=alternative),
+                        p_values(design, x, y, alternative=OPPOSITE[alternative])))
+    nan = float("nan")
+    results = [combine([TestResult(test=design, label=f"comparison {i}", p_value=float(p[s]),
+                                   p_opposite=float(q[s]), statistic=nan, effect=nan, effect_label="",
+                                   ci=(nan, nan), n=[n, n], mde=nan, alpha=alpha)
+                        for i, (design, p, q) in enumerate(columns)])
+               for s in range(n_splits)]
     return _summarise(results, alpha=alpha, aa=False, n_distinct=2 ** n, n_pairs=n, dropped=int((~keep).sum()),
                       n_comparisons=len(arrays))

@@ -102,3 +102,22 @@ def test_splits_are_seeded_and_non_finite_values_are_left_out():
     assert r1["n_values"] == 10 and r1["n_distinct_splits"] == math.comb(10, 5)
     with pytest.raises(ValueError, match=">= 4 finite values"):
         calibration.permutation_aa([1.0, 2.0, np.nan], _welch, alpha=ALPHA, seed=0)
+
+
+def test_claim_level_check_decides_swapped_pairs_with_the_claims_tests():
+    from functools import partial
+
+    gen = np.random.default_rng(7)
+    shared = gen.normal(0, 1, N)
+    a, b = shared + gen.normal(0, 0.3, N), shared + gen.normal(0, 0.3, N)
+    c = np.round(gen.normal(3000, 800, N), -2)  # iterations on a grid, a discrete comparison
+    d = np.round(gen.normal(3000, 800, N), -2)
+    combine = partial(stats.all_hold, label="both")
+    result = calibration.permutation_aa_claim([(a, b), (c, d)], [("paired-t", "greater"), ("signflip", "less")],
+                                              combine, alpha=ALPHA, seed=8, n_splits=300)
+    assert result["n_splits"] == 300 and result["n_comparisons"] == 2 and result["n_pairs"] == N
+    assert calibration.calibrated(result, directions=1)
+    with pytest.raises(ValueError, match="one test per comparison"):
+        calibration.permutation_aa_claim([(a, b)], [], combine, alpha=ALPHA, seed=8)
+    with pytest.raises(ValueError, match="directions"):
+        calibration.calibrated(result, directions=3)
