@@ -10,8 +10,9 @@ test_supermasks_beat_chance_untrained = Claim(
                "same per-layer density on the same weights."),
     source=("Zhou, Lan, Liu, Yosinski, arXiv 1905.01067 (NeurIPS 2019), Sec. 5 'Supermasks' (MNIST FC = "
             "LeNet-300-100) and the abstract"),
-    paper_numbers=("Zhou et al.: supermasks reach 86% test accuracy on MNIST without training (abstract; their best, "
-                   "with the kept weights set to a signed constant); random masks stay near chance (10%)."),
+    paper_numbers=("Zhou et al. (abstract): supermasks reach 86% test accuracy on MNIST without training, far better "
+                   "than chance (10%). Which of their settings (original or signed-constant weights, which density) "
+                   "gives the 86% is not checked here: the full text was not reachable; both are measured."),
     at=(21,),
     checks=[followup_checks.threshold(arms.SUPERMASK, threshold="supermask_threshold",
                                       label="{pm}: untrained supermask accuracy > {threshold}"),
