@@ -76,10 +76,15 @@ class Lab:
         return ExperimentSpec(kind=kind, arch=models.lenet_300_100(width), train=self._train_config(p.lenet_train),
                               dataset=self.dataset, split_seed=lth_data.SPLIT_SEED, device=self.device, **extra)
 
+    @property
+    def _prefix(self) -> str:
+        """How timing rows and log lines name this lab's data set: nothing for MNIST, else its name."""
+        return "" if self.dataset == "mnist" else f"{self.dataset} "
+
     def _timed(self, name: str, fn: Callable[[], object]):
         misses, t0 = self.store.misses, time.perf_counter()
         out = fn()
-        name = name if self.dataset == "mnist" else f"{self.dataset} {name}"
+        name = self._prefix + name
         self.timings.append({"experiment": name, "wall_s": round(time.perf_counter() - t0, 3),
                              "cached": self.store.misses == misses})
         return out
@@ -125,8 +130,7 @@ class Lab:
             t0 = time.perf_counter()
             masks = compute.first_masks(spec, chunk) if r == 0 else self.round_entry(chunk, r - 1)["next_mask"]
             out = compute.iterative_round(spec, chunk, self.mnist, masks, self.device)
-            where = "" if self.dataset == "mnist" else f"{self.dataset} "
-            self.log(f"{where}iterative pruning seeds {chunk[0]}..{chunk[-1]} round {r}/{self.preset.rounds} "
+            self.log(f"{self._prefix}iterative pruning seeds {chunk[0]}..{chunk[-1]} round {r}/{self.preset.rounds} "
                      f"(Pm {100 * float(out['density'][0]):.1f}%): {time.perf_counter() - t0:.1f}s")
             return out
 

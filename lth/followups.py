@@ -28,11 +28,7 @@ from lth.spec import ExperimentSpec
 
 
 # ---- signed constant ------------------------------------------------------------------------------
-def layer_std(shape: Sequence[int]) -> float:
-    """The standard deviation of a layer's initial distribution: Gaussian Glorot, sqrt(2 / (fan_in + fan_out)),
-    as :func:`lth.models.glorot_normal` draws it."""
-    fan_in, fan_out = int(shape[-2]), int(shape[-1])
-    return math.sqrt(2.0 / (fan_in + fan_out))
+layer_std = models.glorot_std  # a layer's initial standard deviation: the Gaussian Glorot one models draws
 
 
 def signed_constant(params: M.Params, seeds: Sequence[int] | None = None, index: int = 0) -> M.Params:

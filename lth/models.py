@@ -70,10 +70,16 @@ def lenet_300_100(width: float = 1.0) -> Architecture:
     return Architecture((784, h1, h2, 10), activation="relu", output="softmax", name=f"lenet-{h1}-{h2}")
 
 
+def glorot_std(shape: Sequence[int]) -> float:
+    """The standard deviation of Gaussian Glorot initialisation, sqrt(2 / (fan_in + fan_out)), for a
+    weight of shape [..., fan_in, fan_out]."""
+    fan_in, fan_out = int(shape[-2]), int(shape[-1])
+    return math.sqrt(2.0 / (fan_in + fan_out))
+
+
 def glorot_normal(shape: tuple[int, int], gen: torch.Generator) -> torch.Tensor:
     """Gaussian Glorot (Xavier) initialisation: N(0, 2 / (fan_in + fan_out)), as in the paper."""
-    fan_in, fan_out = shape
-    return torch.randn(shape, generator=gen) * math.sqrt(2.0 / (fan_in + fan_out))
+    return torch.randn(shape, generator=gen) * glorot_std(shape)
 
 
 def init_params(

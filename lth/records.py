@@ -24,8 +24,25 @@ def _pick(cls, entry: dict) -> dict:
     return {k: v for k, v in entry.items() if k in names}
 
 
+class _Record:
+    """A record built from a cache entry: ``from_entry`` keeps the entry's keys the dataclass declares."""
+
+    @classmethod
+    def from_entry(cls, entry: dict):
+        return cls(**_pick(cls, entry))
+
+
+class _AtDensity(_Record):
+    """A record of networks at one density (a ``density`` field, [S]): its Pm."""
+
+    @property
+    def pm(self) -> float:
+        """Percent of weights remaining (the paper's Pm), rounded to 2 decimals."""
+        return pct(self.density)
+
+
 @dataclass
-class RunSummary:
+class RunSummary(_AtDensity):
     """One training run of S networks: validation curves, early stopping and test accuracy."""
 
     val_loss: Tensor  # [S, E] mean validation loss at each evaluation
@@ -39,15 +56,6 @@ class RunSummary:
     density: Tensor  # [S] fraction of weights remaining (Pm)
     eval_iterations: list[int]  # iterations at which validation ran (the same for every seed)
     wall_s: Tensor | None = None  # [S] seconds the chunk took (the same for the seeds of a chunk)
-
-    @classmethod
-    def from_entry(cls, entry: dict) -> "RunSummary":
-        return cls(**_pick(cls, entry))
-
-    @property
-    def pm(self) -> float:
-        """Percent of weights remaining (the paper's Pm), rounded to 2 decimals."""
-        return pct(self.density)
 
     @property
     def label(self) -> str:
@@ -89,7 +97,7 @@ class IterativeRun:
 
 
 @dataclass
-class XorRun:
+class XorRun(_Record):
     """Dense XOR networks of one width."""
 
     converged: Tensor  # [S] bool
@@ -97,13 +105,9 @@ class XorRun:
     diverged: Tensor  # [S] bool
     final: dict  # trained weights, lth layout
 
-    @classmethod
-    def from_entry(cls, entry: dict) -> "XorRun":
-        return cls(**_pick(cls, entry))
-
 
 @dataclass
-class XorTickets:
+class XorTickets(_Record):
     """2-unit tickets from width-10 networks and their controls: converged or not, per seed."""
 
     dense_converged: Tensor  # [S] bool: the width-10 network the ticket came from converged
@@ -111,10 +115,6 @@ class XorTickets:
     reinit: Tensor
     random_units: Tensor
     rearranged: Tensor
-
-    @classmethod
-    def from_entry(cls, entry: dict) -> "XorTickets":
-        return cls(**_pick(cls, entry))
 
 
 @dataclass
@@ -142,7 +142,7 @@ def mean_of(runs: list[RunSummary]) -> RunSummary:
 
 # ---- beyond the paper (issue 10) ----------------------------------------------------------------
 @dataclass
-class SupermaskRun:
+class SupermaskRun(_AtDensity):
     """Untrained networks under one round's per-layer counts (Zhou et al. 2019): test accuracy per seed of the
     "large final, same sign" supermask and of a random mask, each on the initial weights and on their signed constant."""
 
@@ -153,17 +153,9 @@ class SupermaskRun:
     same_sign_kept: Tensor  # [S] fraction of the supermask's weights whose final sign is their initial sign
     density: Tensor  # [S]
 
-    @classmethod
-    def from_entry(cls, entry: dict) -> "SupermaskRun":
-        return cls(**_pick(cls, entry))
-
-    @property
-    def pm(self) -> float:
-        return pct(self.density)
-
 
 @dataclass
-class LmcRun:
+class LmcRun(_AtDensity):
     """Two copies of a subnetwork trained with two data orders (Frankle et al. 2020): the test error along the
     straight line between their final weights, per seed, and its error barriers."""
 
@@ -174,11 +166,3 @@ class LmcRun:
     test_acc_a: Tensor  # [S] final test accuracy of copy A
     test_acc_b: Tensor  # [S]
     density: Tensor  # [S]
-
-    @classmethod
-    def from_entry(cls, entry: dict) -> "LmcRun":
-        return cls(**_pick(cls, entry))
-
-    @property
-    def pm(self) -> float:
-        return pct(self.density)
