@@ -27,10 +27,10 @@ _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if _ROOT not in sys.path:  # `lth` is used from the checkout, not installed
     sys.path.insert(0, _ROOT)
 
-from lth import masks as lth_masks  # noqa: E402
-from lth import pruning  # noqa: E402
-from lth.models import init_params, lenet_300_100, select_seeds  # noqa: E402
-from lth.training import MaskedTrainer, TrainConfig  # noqa: E402
+from lth.core import masks as lth_masks  # noqa: E402
+from lth.core import pruning  # noqa: E402
+from lth.core.models import init_params, lenet_300_100, select_seeds  # noqa: E402
+from lth.core.training import MaskedTrainer, TrainConfig  # noqa: E402
 
 ARCH = lenet_300_100()
 BATCH = 60

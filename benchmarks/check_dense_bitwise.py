@@ -36,12 +36,14 @@ class _Data:
 
 def worker(which: str, workdir: Path, iterations: int, threads: int) -> None:
     torch.set_num_threads(threads)
-    from lth import masks as M
-    from lth import models, pruning, training
+    from lth.core import masks as M
+    from lth.core import models
+    from lth.core import pruning
+    from lth.core import training
 
     print(f"{which}: lth from {Path(training.__file__).parent}", flush=True)
     if which == "old":
-        from lth import data
+        from lth.core import data
 
         ds = data.mnist()
         fields = {k: getattr(ds, k) for k in ("train_x", "train_y", "val_x", "val_y", "test_x", "test_y")}

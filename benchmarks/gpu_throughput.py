@@ -13,8 +13,11 @@ import argparse
 
 import torch
 
-from lth import masks as M
-from lth import models, pruning, sparse, training
+from lth.core import masks as M
+from lth.core import models
+from lth.core import pruning
+from lth.core import sparse
+from lth.core import training
 
 
 def model_steps_per_second(S: int, steps: int = 200, sparsity: float | None = 0.8, kernel: str = "dense") -> float:

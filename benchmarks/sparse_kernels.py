@@ -31,8 +31,8 @@ _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
 
-from lth import masks as M  # noqa: E402
-from lth import models, pruning, sparse, training  # noqa: E402
+from lth.core import masks as M  # noqa: E402
+from lth.core import models, pruning, sparse, training  # noqa: E402
 
 B, IN, OUT = 60, 784, 300
 DENSITIES = (0.51, 0.21, 0.07, 0.036)

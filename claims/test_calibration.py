@@ -24,8 +24,10 @@ from functools import partial
 
 import pytest
 
-from lth import calibration, registry, stats
-from lth.checks import Versus
+from lth.stats import calibration
+from lth.claimkit import families as registry
+from lth import stats
+from lth.claimkit.checks import Versus
 
 from test_controls_learn_slower import test_controls_learn_slower as _mnist4b
 from test_iterative_beats_one_shot import test_iterative_beats_one_shot as _mnist3

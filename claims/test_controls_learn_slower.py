@@ -1,6 +1,8 @@
 """MNIST-4b: the random controls reach early stopping later than the ticket at Pm 21%."""
-from lth import arms, checks, figures
-from lth.claimkit import Claim
+from lth.claimkit import arms
+from lth.claimkit import checks
+from lth.claimkit import figures
+from lth.claimkit.claim import Claim
 
 PILOT = "iterations on a 200-step grid are discrete: sign-flip test (speed pilot, seed base 50000)"
 

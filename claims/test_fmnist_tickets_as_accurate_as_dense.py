@@ -1,6 +1,8 @@
 """FMNIST-2b: on Fashion-MNIST, tickets at Pm 21% are at least as accurate as the dense network."""
-from lth import arms, checks, figures
-from lth.claimkit import Claim
+from lth.claimkit import arms
+from lth.claimkit import checks
+from lth.claimkit import figures
+from lth.claimkit.claim import Claim
 
 test_fmnist_tickets_as_accurate_as_dense = Claim(
     id="FMNIST-2b",
@@ -11,7 +13,7 @@ test_fmnist_tickets_as_accurate_as_dense = Claim(
     paper_numbers=("None on Fashion-MNIST. On MNIST: tickets are up to 0.35 points more accurate than the dense "
                    "network at iteration 50K."),
     at=(21,),
-    checks=[checks.versus(arms.FMNIST_TICKET, arms.FMNIST_DENSE, margin="margin", design="welch",
+    checks=[checks.versus(arms.TICKET.on(arms.FASHION), arms.DENSE.on(arms.FASHION), margin="margin", design="welch",
                           pilot="pilot ci, seed base 90000 (never a verdict run), 12 seeds: within-seed r = 0.07",
                           label="{pm}: accuracy not below dense - {margin} (Fashion-MNIST)")],
     figures=[figures.fmnist_accuracy()],

@@ -1,6 +1,8 @@
 """FMNIST-4a: on Fashion-MNIST, tickets beat random reinitialisation and random pruning at Pm 21%."""
-from lth import arms, checks, figures
-from lth.claimkit import Claim
+from lth.claimkit import arms
+from lth.claimkit import checks
+from lth.claimkit import figures
+from lth.claimkit.claim import Claim
 
 test_fmnist_tickets_beat_random_controls = Claim(
     id="FMNIST-4a",
@@ -12,10 +14,10 @@ test_fmnist_tickets_beat_random_controls = Claim(
     paper_numbers=("None on Fashion-MNIST. On MNIST: reinitialised networks fall behind tickets from Pm = 21.1% on; "
                    "random sparse networks do worse."),
     at=(21,),
-    checks=[checks.versus(arms.FMNIST_TICKET, arms.FMNIST_REINIT, design="paired-t",
+    checks=[checks.versus(arms.TICKET.on(arms.FASHION), arms.REINIT.on(arms.FASHION), design="paired-t",
                           pilot="pilot ci, seed base 90000 (never a verdict run), 12 seeds: within-seed r = 0.52",
                           label="{pm}: ticket > random reinit (Fashion-MNIST)"),
-            checks.versus(arms.FMNIST_TICKET, arms.FMNIST_RANDOM_PRUNING, design="welch",
+            checks.versus(arms.TICKET.on(arms.FASHION), arms.RANDOM_PRUNING.on(arms.FASHION), design="welch",
                           pilot="pilot ci, seed base 90000 (never a verdict run), 12 seeds: within-seed r = 0.12",
                           label="{pm}: ticket > random pruning (Fashion-MNIST)")],
     holds="the ticket beats both controls",

@@ -1,6 +1,8 @@
 """FMNIST-2a: on Fashion-MNIST, tickets at Pm 21% reach early stopping sooner than the dense network."""
-from lth import arms, checks, figures
-from lth.claimkit import Claim
+from lth.claimkit import arms
+from lth.claimkit import checks
+from lth.claimkit import figures
+from lth.claimkit.claim import Claim
 
 test_fmnist_tickets_learn_faster = Claim(
     id="FMNIST-2a",
@@ -11,7 +13,7 @@ test_fmnist_tickets_learn_faster = Claim(
             "(arXiv 1708.07747); not in the paper"),
     paper_numbers="None on Fashion-MNIST. On MNIST: at Pm = 21% early stopping occurs 38% earlier than dense.",
     at=(21,),
-    checks=[checks.versus(arms.FMNIST_TICKET, arms.FMNIST_DENSE, metric="es_iteration", alternative="less",
+    checks=[checks.versus(arms.TICKET.on(arms.FASHION), arms.DENSE.on(arms.FASHION), metric="es_iteration", alternative="less",
                           design="signflip", label="{pm}: earlier early stopping than dense (Fashion-MNIST)",
                           pilot=("pilot ci, seed base 90000 (never a verdict run), 12 seeds: discrete and censored "
                                  "outcome, sign-flip whatever r (r = 0.26)"))],

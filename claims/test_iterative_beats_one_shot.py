@@ -1,6 +1,8 @@
 """MNIST-3: iterative pruning finds more accurate small tickets than one-shot pruning."""
-from lth import arms, checks, figures
-from lth.claimkit import Claim
+from lth.claimkit import arms
+from lth.claimkit import checks
+from lth.claimkit import figures
+from lth.claimkit.claim import Claim
 
 test_iterative_beats_one_shot = Claim(
     id="MNIST-3",

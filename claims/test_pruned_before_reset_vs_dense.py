@@ -1,6 +1,8 @@
 """MNIST-7b: the network pruned before reset is less accurate than the dense network (direction stated in advance)."""
-from lth import arms, checks, figures
-from lth.claimkit import Claim
+from lth.claimkit import arms
+from lth.claimkit import checks
+from lth.claimkit import figures
+from lth.claimkit.claim import Claim
 
 test_pruned_before_reset_vs_dense = Claim(
     id="MNIST-7b",

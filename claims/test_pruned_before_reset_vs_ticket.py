@@ -1,6 +1,8 @@
 """MNIST-7a: the network pruned before reset (trained, pruned, not retrained) is less accurate than the ticket."""
-from lth import arms, checks, figures
-from lth.claimkit import Claim
+from lth.claimkit import arms
+from lth.claimkit import checks
+from lth.claimkit import figures
+from lth.claimkit.claim import Claim
 
 test_pruned_before_reset_vs_ticket = Claim(
     id="MNIST-7a",

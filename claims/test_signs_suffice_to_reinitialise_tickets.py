@@ -1,6 +1,8 @@
 """SIGN-1: a ticket reinitialised to a signed constant trains as well as the ticket; with random signs it does not."""
-from lth import arms, checks, figures
-from lth.claimkit import Claim
+from lth.claimkit import arms
+from lth.claimkit import checks
+from lth.claimkit import figures
+from lth.claimkit.claim import Claim
 
 test_signs_suffice_to_reinitialise_tickets = Claim(
     id="SIGN-1",

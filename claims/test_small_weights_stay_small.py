@@ -1,6 +1,7 @@
 """MNIST-6: weights that start small stay small; survivors of pruning started larger (App. F), layer by layer."""
-from lth import checks, figures
-from lth.claimkit import Claim
+from lth.claimkit import checks
+from lth.claimkit import figures
+from lth.claimkit.claim import Claim
 
 test_small_weights_stay_small = Claim(
     id="MNIST-6",

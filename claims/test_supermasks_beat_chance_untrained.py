@@ -1,6 +1,8 @@
 """SUPERMASK-1: a "large final, same sign" mask makes the untrained network far better than chance."""
-from lth import arms, checks, figures, followup_checks
-from lth.claimkit import Claim
+from lth.claimkit import arms
+from lth.claimkit import checks
+from lth.claimkit import figures
+from lth.claimkit.claim import Claim
 
 test_supermasks_beat_chance_untrained = Claim(
     id="SUPERMASK-1",
@@ -14,13 +16,13 @@ test_supermasks_beat_chance_untrained = Claim(
                    "than chance (10%). Which of their settings (original or signed-constant weights, which density) "
                    "gives the 86% is not checked here: the full text was not reachable; both are measured."),
     at=(21,),
-    checks=[followup_checks.threshold(arms.SUPERMASK, threshold="supermask_threshold",
+    checks=[checks.threshold(arms.SUPERMASK, threshold="supermask_threshold",
                                       label="{pm}: untrained supermask accuracy > {threshold}"),
             checks.versus(arms.SUPERMASK, arms.RANDOM_MASK, design="paired-t",
                           pilot="pilot ci, seed base 90000 (never a verdict run), 16 seeds: within-seed r = 0.23",
                           label="{pm}: supermask > random mask (same initial weights, untrained)")],
     holds="far above chance and above a random mask",
-    reported=[followup_checks.threshold(arms.SUPERMASK_SIGNED, threshold="supermask_threshold",
+    reported=[checks.threshold(arms.SUPERMASK_SIGNED, threshold="supermask_threshold",
                                         label="{pm}: untrained supermask on the signed constant > {threshold}")],
     reported_why="Zhou et al.'s 86% used the signed constant; the claim tests the original initial weights",
     figures=[figures.supermask(21.1)],

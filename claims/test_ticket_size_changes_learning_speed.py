@@ -1,6 +1,8 @@
 """MNIST-5: the early-stopping iteration falls as the ticket shrinks to about 21%, then rises again."""
-from lth import arms, checks, figures
-from lth.claimkit import Claim
+from lth.claimkit import arms
+from lth.claimkit import checks
+from lth.claimkit import figures
+from lth.claimkit.claim import Claim
 
 PILOT = "iterations on a 200-step grid are discrete: sign-flip test (speed pilot, seed base 50000)"
 

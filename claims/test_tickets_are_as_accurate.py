@@ -1,6 +1,8 @@
 """MNIST-2b: iterative tickets at 51% and 21% are at least as accurate as the dense network, and more at 21%."""
-from lth import arms, checks, figures
-from lth.claimkit import Claim
+from lth.claimkit import arms
+from lth.claimkit import checks
+from lth.claimkit import figures
+from lth.claimkit.claim import Claim
 
 test_tickets_are_as_accurate = Claim(
     id="MNIST-2b",

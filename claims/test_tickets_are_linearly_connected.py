@@ -1,6 +1,8 @@
 """LMC-1: two copies of an MNIST ticket trained with different data orders are linearly connected."""
-from lth import arms, checks, figures, followup_checks
-from lth.claimkit import Claim
+from lth.claimkit import arms
+from lth.claimkit import checks
+from lth.claimkit import figures
+from lth.claimkit.claim import Claim
 
 test_tickets_are_linearly_connected = Claim(
     id="LMC-1",
@@ -13,16 +15,16 @@ test_tickets_are_linearly_connected = Claim(
     paper_numbers=("Frankle et al.: LeNet's IMP subnetworks are stable at initialisation (error barrier about 0, "
                    "under their 2% threshold) down to the sparsest levels they test, and matching; randomly pruned "
                    "subnetworks of LeNet are unstable at high sparsity."),
-    checks=[followup_checks.threshold(arms.LMC_TICKET.at(21), threshold="lmc_threshold", metric="barrier",
+    checks=[checks.threshold(arms.LMC_TICKET.at(21), threshold="lmc_threshold", metric="barrier",
                                       alternative="less", label="{pm}: ticket error barrier < {threshold}"),
-            followup_checks.threshold(arms.LMC_TICKET.at(3.6), threshold="lmc_threshold", metric="barrier",
+            checks.threshold(arms.LMC_TICKET.at(3.6), threshold="lmc_threshold", metric="barrier",
                                       alternative="less", label="{pm}: ticket error barrier < {threshold}"),
             checks.versus(arms.LMC_TICKET.at(3.6), arms.LMC_RANDOM_PRUNING.at(3.6), metric="barrier",
                           alternative="less", design="paired-t",
                           pilot="pilot ci, seed base 90000 (never a verdict run), 16 seeds: within-seed r = -0.18",
                           label="{a}: ticket barrier < random pruning's")],
     holds="stable at both levels and more stable than random pruning at 3.6%",
-    reported=[followup_checks.threshold(arms.LMC_RANDOM_PRUNING.at(3.6), threshold="lmc_threshold", metric="barrier",
+    reported=[checks.threshold(arms.LMC_RANDOM_PRUNING.at(3.6), threshold="lmc_threshold", metric="barrier",
                                         alternative="greater", label="{pm}: random pruning error barrier > {threshold}")],
     reported_why="the paper's other half: randomly pruned subnetworks are unstable at high sparsity",
     figures=[figures.lmc()],

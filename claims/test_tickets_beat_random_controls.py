@@ -1,6 +1,8 @@
 """MNIST-4a: tickets are more accurate than random reinitialisation, random pruning and rearranged weights."""
-from lth import arms, checks, figures
-from lth.claimkit import Claim
+from lth.claimkit import arms
+from lth.claimkit import checks
+from lth.claimkit import figures
+from lth.claimkit.claim import Claim
 
 test_tickets_beat_random_controls = Claim(
     id="MNIST-4a",

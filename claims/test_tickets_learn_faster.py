@@ -1,6 +1,8 @@
 """MNIST-2a: iterative tickets at 51% and 21% reach early stopping sooner than the dense network."""
-from lth import arms, checks, figures
-from lth.claimkit import Claim
+from lth.claimkit import arms
+from lth.claimkit import checks
+from lth.claimkit import figures
+from lth.claimkit.claim import Claim
 
 SPEED_PILOT = "iterations on a 200-step grid are discrete: sign-flip test (speed pilot, seed base 50000)"
 

@@ -1,6 +1,8 @@
 """MNIST-1: larger LeNet-family networks reach higher test accuracy after the same number of iterations."""
-from lth import arms, checks, figures
-from lth.claimkit import Claim
+from lth.claimkit import arms
+from lth.claimkit import checks
+from lth.claimkit import figures
+from lth.claimkit.claim import Claim
 
 test_wider_lenets_are_more_accurate = Claim(
     id="MNIST-1",

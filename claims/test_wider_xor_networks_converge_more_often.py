@@ -1,6 +1,8 @@
 """XOR-1: wider networks converge more often (v1, Sec. 2)."""
-from lth import arms, checks, figures
-from lth.claimkit import Claim
+from lth.claimkit import arms
+from lth.claimkit import checks
+from lth.claimkit import figures
+from lth.claimkit.claim import Claim
 
 test_wider_xor_networks_converge_more_often = Claim(
     id="XOR-1",

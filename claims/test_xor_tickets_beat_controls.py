@@ -1,6 +1,8 @@
 """XOR-2: a 2-unit ticket pruned from a converged width-10 network converges more often than controls."""
-from lth import arms, checks, figures
-from lth.claimkit import Claim
+from lth.claimkit import arms
+from lth.claimkit import checks
+from lth.claimkit import figures
+from lth.claimkit.claim import Claim
 
 PILOT = "per-seed successes in both arms of a seed: exact McNemar (the design the paired binary outcome needs)"
 

@@ -6,6 +6,7 @@
     python -m lth cache prune [DIR] (--older-than DAYS | --stale) [--dry-run]
     python -m lth export --pm 21 --seed 0 [--weights init|final] [--scale ci] [--seed-base 0] -o ticket.pt
     python -m lth diff OLD.json NEW.json
+    python -m lth plan [--scale ci] [-k EXPR] [--seeds N] [--seed-base 0] [--device cpu] [--cache DIR] [--no-edges]
 
 Problems with the input (a missing or malformed file, no Chromium, a bad option value) print
 one line naming the file or value and the problem to stderr and exit with status 2.
@@ -18,7 +19,7 @@ import sys
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m lth", description="lottery-ticket claims: reports, cache, tickets")
+    parser = argparse.ArgumentParser(prog="lth", description="lottery-ticket claims: reports, cache, tickets")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     rep = sub.add_parser("report", help="build the HTML report from claims.json",
                          description="Build the self-contained HTML report from a claims run's claims.json.")
@@ -67,11 +68,39 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("new", metavar="NEW.json")
     diff.add_argument("--ignore", action="append", default=[], metavar="FIELD",
                       help="also ignore this claim field (repeatable), e.g. measured")
+
+    plan = sub.add_parser("plan", help="print the experiment graph of the collected claims, before anything runs",
+                          description="The nodes (spec x seed chunk), their edges, the critical path in training "
+                                      "steps and the total model-steps of the claims pytest would collect.")
+    plan.add_argument("paths", nargs="*", default=["claims"], metavar="PATH", help="claim files or folders (default claims)")
+    plan.add_argument("--scale", default="ci", help="the scale preset (default ci)")
+    plan.add_argument("-k", dest="keyword", default=None, metavar="EXPR", help="pytest's -k selection of claims")
+    plan.add_argument("--seeds", type=int, default=None, metavar="N", help="seeds per experiment (as --lth-seeds)")
+    plan.add_argument("--seed-base", type=int, default=0, metavar="N", help="the seed base (default 0)")
+    plan.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="sets the chunk size (default cpu)")
+    plan.add_argument("--cache", default=".lth-cache", metavar="DIR", help="the cache, to say what is cached")
+    plan.add_argument("--no-edges", action="store_true", help="leave out the list of edges")
     return parser
 
 
+def _plan(args) -> int:
+    from lth.claimkit.plan import collect_claims, describe, graph_for, planning_lab
+    from lth.experiments import presets
+    from lth.experiments.graph import Setting
+    from lth.experiments.store import Store
+
+    setting = Setting(presets.get(args.scale), seed_base=args.seed_base, n_seeds=args.seeds, device=args.device)
+    lab = planning_lab(setting, Store(args.cache))
+    claims = collect_claims(args.paths, args.keyword)
+    graph = graph_for(claims, lab)
+    print(f"lth plan: {len(claims)} claims at scale {args.scale}, seed base {args.seed_base}, {args.device}")
+    for line in describe(graph, lab.store, edges=not args.no_edges):
+        print(line)
+    return 0
+
+
 def _cache(args) -> int:
-    from lth import cache
+    from lth.experiments import cacheadmin as cache
 
     if args.cache_command == "ls":
         found = cache.entries(args.dir)
@@ -91,20 +120,22 @@ def _cache(args) -> int:
 
 
 def _export(args) -> int:
-    from lth import scales
-    from lth.experiments import Lab
-    from lth.store import Store
-    from lth.tickets import export_ticket
+    from lth.experiments import presets
+    from lth.experiments.executors import LocalExecutor
+    from lth.experiments.graph import Setting
+    from lth.experiments.lab import Lab
+    from lth.experiments.store import Store
+    from lth.experiments.tickets import export_ticket
 
-    lab = Lab(scales.get(args.scale), Store(args.cache), seed_base=args.seed_base,
-              log=lambda m: print(m, file=sys.stderr))
+    log = lambda m: print(m, file=sys.stderr)  # noqa: E731
+    lab = Lab(Setting(presets.get(args.scale), seed_base=args.seed_base), LocalExecutor(Store(args.cache, log=log)))
     print(export_ticket(lab, pm=args.pm, seed=args.seed, weights=args.weights, path=args.output))
     return 0
 
 
 def _diff(args) -> int:
-    from lth.compare import diff
-    from lth.page import load_claims
+    from lth.report.diff import diff
+    from lth.report.page import load_claims
 
     lines = diff(load_claims(args.old), load_claims(args.new), ignore=set(args.ignore))
     for line in lines:
@@ -115,22 +146,22 @@ def _diff(args) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    from lth import data
-    from lth.page import ReportError
+    from lth.core import data
+    from lth.report.page import ReportError
 
     try:
         if args.command == "report":
-            from lth.page import write_html
+            from lth.report.page import write_html
 
             print(write_html(args.path, args.output))
             return 0
         if args.command == "screenshot":
-            from lth.screenshot import screenshot
+            from lth.report.screenshot import screenshot
 
             print(screenshot(args.html, args.output, width=args.width, height=args.height, full_page=args.full_page,
                              scale=args.scale))
             return 0
-        return {"cache": _cache, "export": _export, "diff": _diff}[args.command](args)
+        return {"cache": _cache, "export": _export, "diff": _diff, "plan": _plan}[args.command](args)
     except (ReportError, data.DataError, FileNotFoundError, ValueError) as e:
         print(f"lth {args.command}: error: {e}", file=sys.stderr)
         return 2

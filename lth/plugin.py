@@ -13,16 +13,17 @@ from pathlib import Path
 
 import pytest
 
-from lth.claimkit import EVIDENCE, INFO, ClaimRun, NotReproduced
+from lth.claimkit.claim import EVIDENCE, INFO, NotReproduced
+from lth.claimkit.run import ClaimRun
+from lth.experiments.presets import PRESETS
 
 CALIBRATION = "lth_calibration"  # the user property a permutation A/A check records
-from lth.scales import PRESETS
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("lth", "lottery-ticket claims")
     group.addoption("--lth-scale", choices=tuple(PRESETS), default="ci",
-                    help="pre-registered experiment scale (lth/scales.py); default: ci")
+                    help="pre-registered experiment scale (lth/experiments/presets.py); default: ci")
     group.addoption("--lth-seeds", type=int, default=None, metavar="N",
                     help="seeds per experiment (default: the scale's own counts)")
     group.addoption("--lth-seed-base", type=int, default=0, metavar="N",
@@ -54,24 +55,24 @@ def pytest_configure(config: pytest.Config) -> None:
             raise pytest.UsageError("--lth-device cuda was asked for, but torch.cuda.is_available() is False")
     worker = getattr(config, "workerinput", None)
     if worker is not None:
-        from lth.runtime import share_cores
+        from lth.experiments.runtime import share_cores
 
         share_cores(int(worker.get("workercount", 1)))
     config.pluginmanager.register(ClaimsCollector(config), "lth-claims-collector")
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
-    from lth import registry
+    from lth.claimkit import families
 
     claims = [i for i in items if i.get_closest_marker("claim")]
     config._lth_collected = len(claims)
     for item in claims:  # alpha is family_alpha / (claims registered in the family): an unknown id is an error
         claim_id = item.get_closest_marker("claim").kwargs.get("id")
         try:
-            registry.family_of(claim_id)
+            families.family_of(claim_id)
         except ValueError as e:
             raise pytest.UsageError(f"{item.nodeid}: {e}") from None
-    # Claims start in the order of the experiment families they need (lth.arms.FAMILY_ORDER): long ones
+    # Claims start in the order of the experiment families they need (lth.claimkit.claim.FAMILY_ORDER): long ones
     # nobody shares first, so one worker computes them while another begins the shared pruning run.
     # A stable sort: every xdist worker collects the same order.
     items.sort(key=_schedule)
@@ -108,17 +109,26 @@ def _progress_writer(config: pytest.Config):
 
 @pytest.fixture(scope="session")
 def lth_lab(pytestconfig: pytest.Config):
-    """The session's experiments (lth.experiments.Lab), shared through the cache with other workers."""
-    from lth import scales
-    from lth.experiments import Lab
-    from lth.store import Store
+    """The session's experiments (lth.experiments.lab.Lab), shared through the cache with other workers."""
+    from lth.experiments.executors import Context, LocalExecutor
+    from lth.experiments.lab import Lab
+    from lth.experiments.store import Store
 
     c = pytestconfig
     log = _progress_writer(c)
     store = Store(c.getoption("--lth-cache"), enabled=not c.getoption("--lth-no-cache"), log=log)
-    return Lab(scales.get(c.getoption("--lth-scale")), store, seed_base=c.getoption("--lth-seed-base"),
-               n_seeds=c.getoption("--lth-seeds"), device=c.getoption("--lth-device"), log=log,
-               kernel="dense" if c.getoption("--lth-dense-kernel") else None)
+    executor = LocalExecutor(store, Context(c.getoption("--lth-device")), log=log)
+    return Lab(session_setting(c), executor)
+
+
+def session_setting(config: pytest.Config):
+    """The session's :class:`lth.experiments.graph.Setting` from the --lth-* options."""
+    from lth.experiments import presets
+    from lth.experiments.graph import Setting
+
+    return Setting(presets.get(config.getoption("--lth-scale")), seed_base=config.getoption("--lth-seed-base"),
+                   n_seeds=config.getoption("--lth-seeds"), device=config.getoption("--lth-device"),
+                   kernel="dense" if config.getoption("--lth-dense-kernel") else None)
 
 
 @pytest.fixture
@@ -174,10 +184,11 @@ def _crash_text(report: pytest.TestReport) -> str:
 def write_claims(config: pytest.Config, claims: list[dict], started: float,
                  calibration: list[dict] | None = None) -> Path | None:
     """Assemble, validate and write claims.json (and claims.html) through lth.results; return the json path."""
-    from lth import results, scales
-    from lth.schema import SchemaError
+    from lth.report import document as results
+    from lth.experiments import presets
+    from lth.report.schema import SchemaError
 
-    preset = scales.get(config.getoption("--lth-scale"))
+    preset = presets.get(config.getoption("--lth-scale"))
     n_seeds = config.getoption("--lth-seeds")
     doc = results.build_document(
         claims, scale=preset.name, seed_base=config.getoption("--lth-seed-base"),

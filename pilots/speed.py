@@ -24,10 +24,10 @@ import numpy as np
 import torch
 from scipy import stats
 
-from lth import scales
-from lth.experiments import Lab
-from lth.store import Store
-from lth.training import TrainConfig
+from lth.experiments import presets as scales
+from lth.experiments.lab import Lab
+from lth.experiments.store import Store
+from lth.core.training import TrainConfig
 
 ARMS = [("dense", "", 100.0), ("ticket 51", "", 51.3), ("ticket 21", "", 21.1), ("ticket 7", "", 7.0),
         ("ticket 3.6", "", 3.6), ("reinit 21", "reinit", 21.1), ("random 21", "random-prune", 21.1),

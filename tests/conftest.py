@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # import lth from this checkout, also in xdist workers
     sys.path.insert(0, str(ROOT))
 
-from lth import data  # noqa: E402
+from lth.core import data  # noqa: E402
 
 # xdist runs one worker per core (-n 2 on a 2-core machine): one intra-op thread per worker
 # avoids oversubscription, and makes CPU results independent of the thread count.

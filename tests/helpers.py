@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import torch
 
-from lth import data, models, training
+from lth.core import data
+from lth.core import models
+from lth.core import training
 
 
 def synthetic(n_features: int = 16, n_classes: int = 4, n_train: int = 240, n_val: int = 60, n_test: int = 60, seed: int = 0) -> data.Dataset:

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import torch
 
-from lth import cache, models
-from lth.spec import ExperimentSpec
-from lth.store import Store
-from lth.training import TrainConfig
+from lth.experiments import cacheadmin as cache
+from lth.core import models
+from lth.experiments.spec import ExperimentSpec
+from lth.experiments.store import Store
+from lth.core.training import TrainConfig
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -5,7 +5,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from lth import calibration, paired, stats
+from lth.stats import calibration
+from lth.stats import paired
+from lth import stats
 
 ALPHA = 0.01 / 12
 N = 16

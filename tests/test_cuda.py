@@ -2,8 +2,10 @@
 import pytest
 import torch
 
-from lth import models, pruning, training
-from lth.data import Dataset
+from lth.core import models
+from lth.core import pruning
+from lth.core import training
+from lth.core.data import Dataset
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 

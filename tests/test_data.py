@@ -7,7 +7,8 @@ import shutil
 import pytest
 import torch
 
-from lth import data, rng
+from lth.core import data
+from lth.core import rng
 
 
 def test_xor():

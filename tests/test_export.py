@@ -11,8 +11,11 @@ import pytest
 import torch
 from torch import nn
 
-from lth import data, export, models, pruning
-from lth import masks as lth_masks
+from lth.core import data
+from lth.core import export
+from lth.core import models
+from lth.core import pruning
+from lth.core import masks as lth_masks
 
 SEEDS = [3, 7, 11]
 DENSITY = 0.21

@@ -6,12 +6,16 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lth import compute, followups, models, rng, scales
-from lth import masks as M
-from lth.experiments import Lab
-from lth.spec import ExperimentSpec
-from lth.store import Store
-from lth.training import TrainConfig
+from lth.experiments import recipes as compute
+from lth.core import connectivity, init_variants, supermask
+from lth.core import models
+from lth.core import rng
+from lth.experiments import presets as scales
+from lth.core import masks as M
+from lth.experiments.lab import Lab
+from lth.experiments.spec import ExperimentSpec
+from lth.experiments.store import Store
+from lth.core.training import TrainConfig
 
 SHAPES = ((6, 5), (5, 3))
 
@@ -23,28 +27,28 @@ def _params(seeds, shapes=SHAPES):
 # ---- signed constant ------------------------------------------------------------------------------
 def test_signed_constant_keeps_signs_and_one_magnitude_per_layer():
     params = _params([3, 4])
-    out = followups.signed_constant(params)
+    out = init_variants.signed_constant(params)
     for name in M.weight_names(params):
         w, c = params[name], out[name]
         assert torch.equal(torch.sign(c), torch.sign(w))
-        assert torch.allclose(c.abs(), torch.full_like(c, followups.layer_std(w.shape)))
+        assert torch.allclose(c.abs(), torch.full_like(c, init_variants.layer_std(w.shape)))
         fan_in, fan_out = w.shape[1:]
-        assert followups.layer_std(w.shape) == pytest.approx(math.sqrt(2 / (fan_in + fan_out)))
+        assert init_variants.layer_std(w.shape) == pytest.approx(math.sqrt(2 / (fan_in + fan_out)))
     assert torch.equal(out["b0"], params["b0"]) and out["b0"] is not params["b0"]
 
 
 def test_random_signs_come_from_their_own_stream_deterministically_per_seed():
     params = _params([3, 4, 5])
-    a = followups.signed_constant(params, [3, 4, 5])
-    b = followups.signed_constant(_params([5]), [5])  # seed 5 alone: the same signs as in the batch
+    a = init_variants.signed_constant(params, [3, 4, 5])
+    b = init_variants.signed_constant(_params([5]), [5])  # seed 5 alone: the same signs as in the batch
     assert all(torch.equal(a[k][2], b[k][0]) for k in ("w0", "w1"))
     assert not torch.equal(a["w0"][0], a["w0"][1])  # seeds differ
-    other = followups.signed_constant(params, [3, 4, 5], index=1)
+    other = init_variants.signed_constant(params, [3, 4, 5], index=1)
     assert not torch.equal(other["w0"], a["w0"])  # another index, other signs
     assert rng.STREAMS["sign"] not in {v for k, v in rng.STREAMS.items() if k != "sign"}
     agree = (torch.sign(a["w0"]) == torch.sign(params["w0"])).double().mean()
     assert 0.2 < float(agree) < 0.8  # independent of the initial signs
-    assert torch.allclose(a["w1"].abs(), torch.full_like(a["w1"], followups.layer_std(params["w1"].shape)))
+    assert torch.allclose(a["w1"].abs(), torch.full_like(a["w1"], init_variants.layer_std(params["w1"].shape)))
 
 
 def test_the_new_controls_start_from_the_round_mask():
@@ -57,7 +61,7 @@ def test_the_new_controls_start_from_the_round_mask():
     assert masks is mask and torch.equal(torch.sign(params["w0"]), torch.sign(models.init_params(arch, chunk)["w0"]))
     spec = ExperimentSpec(kind="lenet-control", arch=arch, train=TrainConfig(), control="random-sign-constant")
     params, _ = compute.control_start(spec, chunk, {"mask": mask}, {})
-    assert torch.equal(params["w0"], followups.signed_constant(models.init_params(arch, chunk), chunk)["w0"])
+    assert torch.equal(params["w0"], init_variants.signed_constant(models.init_params(arch, chunk), chunk)["w0"])
 
 
 # ---- supermask ------------------------------------------------------------------------------------
@@ -68,8 +72,8 @@ def test_supermask_keeps_the_counts_and_only_same_sign_weights_where_enough_exis
     init = {"w0": torch.randn(2, 6, 5, generator=g), "w1": torch.randn(2, 5, 3, generator=g)}
     final = {k: torch.randn(v.shape, generator=g) for k, v in init.items()}
     keep = {"w0": k0, "w1": k1}
-    mask = followups.same_sign_mask(init, final, keep)
-    scores = followups.same_sign_scores(init, final)
+    mask = supermask.same_sign_mask(init, final, keep)
+    scores = supermask.same_sign_scores(init, final)
     for name, m in mask.items():
         assert (m.flatten(1).sum(1) == keep[name]).all()
         same = torch.sign(init[name]) == torch.sign(final[name])
@@ -86,40 +90,40 @@ def test_supermask_keeps_the_counts_and_only_same_sign_weights_where_enough_exis
 def test_supermask_score_is_final_magnitude_where_the_sign_held():
     init = {"w0": torch.tensor([[[1.0, -1.0, 2.0, -0.5]]])}
     final = {"w0": torch.tensor([[[3.0, 2.0, 0.5, -4.0]]])}
-    assert followups.same_sign_scores(init, final)["w0"].tolist() == [[[3.0, 0.0, 0.5, 4.0]]]
-    assert followups.same_sign_mask(init, final, {"w0": 2})["w0"].tolist() == [[[True, False, False, True]]]
+    assert supermask.same_sign_scores(init, final)["w0"].tolist() == [[[3.0, 0.0, 0.5, 4.0]]]
+    assert supermask.same_sign_mask(init, final, {"w0": 2})["w0"].tolist() == [[[True, False, False, True]]]
 
 
 # ---- error barrier --------------------------------------------------------------------------------
 def test_barrier_is_zero_for_identical_endpoints_and_a_flat_path():
     flat = torch.full((3, 11), 0.02, dtype=torch.float64)
-    assert torch.equal(followups.error_barrier(flat), torch.zeros(3, dtype=torch.float64))
-    assert torch.equal(followups.error_barrier(flat, "linear"), torch.zeros(3, dtype=torch.float64))
+    assert torch.equal(connectivity.error_barrier(flat), torch.zeros(3, dtype=torch.float64))
+    assert torch.equal(connectivity.error_barrier(flat, "linear"), torch.zeros(3, dtype=torch.float64))
 
 
 @settings(max_examples=50, deadline=None)
 @given(e0=st.floats(0, 1), e1=st.floats(0, 1), points=st.integers(2, 31))
 def test_barrier_of_an_exactly_linear_error_curve(e0, e1, points):
-    a = followups.alphas(points)
+    a = connectivity.alphas(points)
     curve = ((1 - a) * e0 + a * e1)[None]
-    assert float(followups.error_barrier(curve, "linear")[0]) == pytest.approx(0.0, abs=1e-12)
+    assert float(connectivity.error_barrier(curve, "linear")[0]) == pytest.approx(0.0, abs=1e-12)
     # the paper's instability measures against the endpoints' mean: a linear curve's maximum is its larger end
-    assert float(followups.error_barrier(curve, "mean")[0]) == pytest.approx(abs(e0 - e1) / 2, abs=1e-12)
+    assert float(connectivity.error_barrier(curve, "mean")[0]) == pytest.approx(abs(e0 - e1) / 2, abs=1e-12)
 
 
 def test_barrier_is_the_bump_above_the_endpoints_and_nan_propagates():
     curve = torch.tensor([[0.02, 0.05, 0.30, 0.04, 0.02], [0.02, math.nan, 0.0, 0.0, 0.02]], dtype=torch.float64)
-    b = followups.error_barrier(curve)
+    b = connectivity.error_barrier(curve)
     assert b[0].item() == pytest.approx(0.28) and math.isnan(b[1].item())
-    assert followups.alphas(5).tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert connectivity.alphas(5).tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
     with pytest.raises(ValueError, match="reference"):
-        followups.error_barrier(curve, "max")
+        connectivity.error_barrier(curve, "max")
 
 
 def test_interpolation_endpoints_are_the_copies():
     a, b = _params([0]), _params([1])
-    assert all(torch.equal(followups.interpolate(a, b, 0.0)[k], a[k]) for k in a)
-    assert all(torch.equal(followups.interpolate(a, b, 1.0)[k], b[k]) for k in a)
+    assert all(torch.equal(connectivity.interpolate(a, b, 0.0)[k], a[k]) for k in a)
+    assert all(torch.equal(connectivity.interpolate(a, b, 1.0)[k], b[k]) for k in a)
 
 
 # ---- Lab.on ---------------------------------------------------------------------------------------
@@ -154,8 +158,8 @@ def test_report_shows_beyond_the_paper_claims_under_their_own_heading_after_the_
     import json
     from pathlib import Path
 
-    from lth import registry
-    from lth.page import write_html
+    from lth.claimkit import families as registry
+    from lth.report.page import write_html
 
     doc = json.loads((Path(__file__).parent / "data" / "claims-small.json").read_text())
     first = doc["claims"][0]["id"]

@@ -2,11 +2,11 @@
 import pytest
 import torch
 
-from lth import scales
-from lth.experiments import Lab
-from lth.records import IterativeRun, RunSummary
-from lth.store import Store
-from lth.training import TrainConfig
+from lth.experiments import presets as scales
+from lth.experiments.lab import Lab
+from lth.experiments.records import IterativeRun, RunSummary
+from lth.experiments.store import Store
+from lth.core.training import TrainConfig
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,10 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lth import masks, models, pruning, rng
+from lth.core import masks
+from lth.core import models
+from lth.core import pruning
+from lth.core import rng
 
 PROPS = settings(max_examples=50, deadline=None)
 

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from lth import paired, stats
+from lth.stats import paired
+from lth import stats
 
 ALPHA = 0.01 / 12  # family alpha 0.01, Bonferroni over the 12 registered paper claims (lth/registry.py)
 N = 16

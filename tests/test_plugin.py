@@ -8,7 +8,8 @@ pytest_plugins = ["pytester"]
 CLAIM_FILE = '''
 import numpy as np
 import pytest
-from lth import registry, stats
+from lth.claimkit import families as registry
+from lth import stats
 
 registry.register("fake", tuple(f"FAKE-{i}" for i in range(1, 8)))  # alpha = family alpha / 7
 

@@ -9,7 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from helpers import reference_keep, tied_weights
-from lth import masks, models, pruning
+from lth.core import masks
+from lth.core import models
+from lth.core import pruning
 
 PROPS = settings(max_examples=50, deadline=None)
 

@@ -21,8 +21,9 @@ from pathlib import Path
 
 import pytest
 
-from lth import fmt, plots
-from lth.page import ReportError, load_claims, write_html
+from lth.report import fmt
+from lth.report import plots
+from lth.report.page import ReportError, load_claims, write_html
 from lth.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[1]

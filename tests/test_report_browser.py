@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lth.page import write_html
-from lth.screenshot import CHROMIUM, CHROMIUM_ARGS
+from lth.report.page import write_html
+from lth.report.screenshot import CHROMIUM, CHROMIUM_ARGS
 from lth.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -10,7 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from lth import page, registry, results, schema, stats
+from lth.report import page
+from lth.claimkit import families as registry
+from lth.report import document as results
+from lth.report import schema
+from lth import stats
 
 SMALL = Path(__file__).parent / "data" / "claims-small.json"
 

@@ -13,7 +13,9 @@ import numpy as np
 import pytest
 import torch
 
-from lth import figures, schema, stats
+from lth.claimkit import figures
+from lth.report import schema
+from lth import stats
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = Path(__file__).parent / "data" / "claims-small.json"

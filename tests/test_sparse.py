@@ -21,7 +21,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from helpers import synthetic, worst_batch_vs_alone
-from lth import layers, masks, models, pruning, sparse, training
+from lth.core import layers
+from lth.core import masks
+from lth.core import models
+from lth.core import pruning
+from lth.core import sparse
+from lth.core import training
 
 PROPS = settings(max_examples=40, deadline=None)
 # all_sparse only sets module constants, the same for every generated input

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from lth import models
-from lth.spec import ExperimentSpec
-from lth.training import TrainConfig
+from lth.core import models
+from lth.experiments.spec import ExperimentSpec
+from lth.core.training import TrainConfig
 
 REPO = Path(__file__).resolve().parents[1]
 

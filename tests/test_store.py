@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from lth import models
-from lth.spec import ExperimentSpec
-from lth.store import Store
-from lth.training import TrainConfig
+from lth.core import models
+from lth.experiments.spec import ExperimentSpec
+from lth.experiments.store import Store
+from lth.core.training import TrainConfig
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -81,10 +81,10 @@ def test_chunks_concatenate_in_seed_order_whatever_the_chunk_size(tmp_path, chun
 WORKER = textwrap.dedent("""
     import json, os, sys, time, torch
     sys.path.insert(0, {repo!r})
-    from lth import models
-    from lth.spec import ExperimentSpec
-    from lth.store import Store
-    from lth.training import TrainConfig
+    from lth.core import models
+    from lth.experiments.spec import ExperimentSpec
+    from lth.experiments.store import Store
+    from lth.core.training import TrainConfig
     log = sys.argv[2]
     spec = ExperimentSpec(kind="xor-dense", arch=models.xor_net(4), train=TrainConfig())
     def compute(chunk):
@@ -114,10 +114,10 @@ def test_two_processes_share_an_experiment_without_computing_a_chunk_twice(tmp_p
 KILLED = textwrap.dedent("""
     import sys, torch
     sys.path.insert(0, {repo!r})
-    from lth import models
-    from lth.spec import ExperimentSpec
-    from lth.store import Store
-    from lth.training import TrainConfig
+    from lth.core import models
+    from lth.experiments.spec import ExperimentSpec
+    from lth.experiments.store import Store
+    from lth.core.training import TrainConfig
     store = Store(sys.argv[1])
     spec = lambda i: ExperimentSpec(kind="xor-dense", arch=models.xor_net(4), train=TrainConfig(), round=i)
     i = 0

@@ -6,11 +6,13 @@ from pathlib import Path
 import pytest
 import torch
 
-from lth import masks, models, scales
-from lth.experiments import Lab
-from lth.export import load_ticket
-from lth.store import Store
-from lth.tickets import export_ticket
+from lth.core import masks
+from lth.core import models
+from lth.experiments import presets as scales
+from lth.experiments.lab import Lab
+from lth.core.export import load_ticket
+from lth.experiments.store import Store
+from lth.experiments.tickets import export_ticket
 
 REPO = Path(__file__).resolve().parents[1]
 

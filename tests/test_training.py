@@ -6,7 +6,11 @@ import pytest
 import torch
 
 from helpers import synthetic, worst_batch_vs_alone
-from lth import data, masks, models, pruning, training
+from lth.core import data
+from lth.core import masks
+from lth.core import models
+from lth.core import pruning
+from lth.core import training
 
 SMALL = models.Architecture((16, 24, 12, 4), name="lenet-like")  # LeNet-shaped: relu, two hidden layers, softmax
 
