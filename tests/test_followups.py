@@ -12,6 +12,8 @@ from lth.core import models
 from lth.core import rng
 from lth.experiments import presets as scales
 from lth.core import masks as M
+from lth.experiments.executors import LocalExecutor
+from lth.experiments.graph import Setting
 from lth.experiments.lab import Lab
 from lth.experiments.spec import ExperimentSpec
 from lth.experiments.store import Store
@@ -57,10 +59,10 @@ def test_the_new_controls_start_from_the_round_mask():
     mask = {k: torch.rand(v.shape, generator=torch.Generator().manual_seed(0)) < 0.5
             for k, v in _params(chunk).items() if k.startswith("w")}
     spec = ExperimentSpec(kind="lenet-control", arch=arch, train=TrainConfig(), control="signed-constant")
-    params, masks = compute.control_start(spec, chunk, {"mask": mask}, {})
+    params, masks = compute.control_start(spec, chunk, mask, None)
     assert masks is mask and torch.equal(torch.sign(params["w0"]), torch.sign(models.init_params(arch, chunk)["w0"]))
     spec = ExperimentSpec(kind="lenet-control", arch=arch, train=TrainConfig(), control="random-sign-constant")
-    params, _ = compute.control_start(spec, chunk, {"mask": mask}, {})
+    params, _ = compute.control_start(spec, chunk, mask, None)
     assert torch.equal(params["w0"], init_variants.signed_constant(models.init_params(arch, chunk), chunk)["w0"])
 
 
@@ -129,16 +131,15 @@ def test_interpolation_endpoints_are_the_copies():
 # ---- Lab.on ---------------------------------------------------------------------------------------
 def test_lab_on_fashion_mnist_changes_its_keys_and_leaves_mnist_keys_alone(tmp_path):
     ci = scales.get("ci")
-    lab = Lab(ci, Store(tmp_path))
-    mnist_spec = lab.lenet_spec("lenet-iterative-round", round=7)
+    lab = Lab(Setting(ci), LocalExecutor(Store(tmp_path)))
+    mnist_spec = lab.planner.lenet_spec("lenet-iterative-round", round=7)
     fm = lab.on("fashion-mnist")
     assert lab.on("fashion-mnist") is fm and lab.on("mnist") is lab and fm.on("fashion-mnist") is fm
-    fm_spec = fm.lenet_spec("lenet-iterative-round", round=7)
+    fm_spec = fm.planner.lenet_spec("lenet-iterative-round", round=7)
     assert fm_spec.dataset == "fashion-mnist" and fm_spec.key() != mnist_spec.key()
     assert "dataset" not in mnist_spec.differences()  # MNIST's key hashes no dataset field: unchanged
-    assert lab.lenet_spec("lenet-iterative-round", round=7).key() == mnist_spec.key()
-    assert fm.seeds("mnist") == list(range(ci.fmnist_seeds)) and fm.preset.rounds == ci.fmnist_rounds
-    assert lab.seeds("mnist") == list(range(ci.mnist_seeds)) and lab.preset.rounds == ci.rounds
+    assert fm.seeds() == list(range(ci.fmnist_seeds)) and len(fm.planner.pms) == ci.fmnist_rounds + 1
+    assert lab.seeds() == list(range(ci.mnist_seeds)) and len(lab.planner.pms) == ci.rounds + 1
     assert fm.timings is lab.timings and fm.store is lab.store
     with pytest.raises(ValueError, match="xor"):
         lab.on("xor")

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from scipy import stats as sps
 
-from lth.stats import paired
+from lth.stats import designs, paired
 from lth import stats
 
 ALPHA = 0.01 / 12  # family alpha 0.01, Bonferroni over the 12 registered paper claims (lth/registry.py)
@@ -112,17 +112,20 @@ def test_within_seed_correlation_and_the_design_rule():
     assert {r: paired.choose_design(r, discrete=False) for r in rule} == rule
 
 
-def test_compare_dispatches_on_the_design_and_names_bad_ones():
+def test_the_design_registry_dispatches_on_the_name_and_names_bad_ones_in_one_line():
     gen = np.random.default_rng(2)
     a, b = gen.normal(1, 1, N), gen.normal(0, 1, N)
     for design, fn in (("paired-t", paired.paired_t), ("wilcoxon", paired.wilcoxon),
                        ("signflip", paired.signflip), ("welch", paired.welch_paired_data)):
-        assert paired.compare(design, a, b, alpha=0.01, label="c") == fn(a, b, alpha=0.01, label="c")
-    r = paired.compare("paired-t", a, b, alpha=0.01, label="c")
+        assert designs.run(design, a, b, alpha=0.01, label="c") == fn(a, b, alpha=0.01, label="c")
+    r = designs.run("paired-t", a, b, alpha=0.01, label="c")
     assert f"r = {paired.within_seed_correlation(a, b):.2f}" in r.test and "0 pairs dropped" in r.test
-    assert paired.compare("mcnemar", a > 0.5, b > 0.5, alpha=0.01, label="m").effect_label.startswith("difference")
-    with pytest.raises(ValueError, match="'sign-test'.*paired-t, wilcoxon, signflip, welch, mcnemar"):
-        paired.compare("sign-test", a, b, alpha=0.01, label="c")
+    assert designs.run("mcnemar", a > 0.5, b > 0.5, alpha=0.01, label="m").effect_label.startswith("difference")
+    with pytest.raises(ValueError, match="^unknown design 'sign-test'; known: fisher, paired-t, wilcoxon, signflip, "
+                                         "welch, mcnemar$"):
+        designs.run("sign-test", a, b, alpha=0.01, label="c")
+    with pytest.raises(ValueError, match="'fisher' has no vectorised core"):
+        paired.p_values("fisher", a, b)
     with pytest.raises(ValueError, match="sideways"):
         paired.paired_t(a, b, alternative="sideways", alpha=0.01, label="c")
     with pytest.raises(ValueError, match="needs >= 2 seeds"):
@@ -250,5 +253,5 @@ def test_power_with_a_real_shift():
     ok = paired.p_values("mcnemar", x[:, :] > -1.5, y > 1.0)  # 93% against 16% success
     assert (ok < ALPHA).mean() > 0.5
     a1, b1 = x[0] + 3, y[0]
-    assert stats.verdict(paired.compare("paired-t", a1, b1, alpha=ALPHA, label="up"), ALPHA) == stats.REPRODUCED
-    assert stats.verdict(paired.compare("paired-t", b1, a1, alpha=ALPHA, label="down"), ALPHA) == stats.CONTRADICTED
+    assert stats.verdict(designs.run("paired-t", a1, b1, alpha=ALPHA, label="up"), ALPHA) == stats.REPRODUCED
+    assert stats.verdict(designs.run("paired-t", b1, a1, alpha=ALPHA, label="down"), ALPHA) == stats.CONTRADICTED

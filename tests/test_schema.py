@@ -42,13 +42,13 @@ def test_the_schema_is_draft_2020_12_and_ships_with_the_package():
     s = schema.schema()
     assert s["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     Draft202012Validator.check_schema(s)
-    assert schema.SCHEMA_PATH == ROOT / "lth" / "schemas" / "claims.schema.json"
+    assert schema.SCHEMA_PATH == ROOT / "lth" / "report" / "schemas" / "claims.schema.json"
 
 
 def test_pyproject_ships_the_schema_and_its_validator():
     tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    assert "schemas/*.json" in project["tool"]["setuptools"]["package-data"]["lth"]
+    assert "schemas/*.json" in project["tool"]["setuptools"]["package-data"]["lth.report"]
     assert any(d.startswith("jsonschema") for d in project["project"]["dependencies"])
 
 

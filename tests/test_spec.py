@@ -56,8 +56,8 @@ def test_a_new_train_option_at_its_default_leaves_keys_unchanged():
 CHANGES = {
     "kind": "lenet-dense", "arch": models.lenet_300_100(0.5), "train": TrainConfig(iterations=2_000, eval_every=100),
     "dataset": "fashion-mnist", "split_seed": 1, "device": "cuda", "rates": (("w0", 0.2), ("w1", 0.2), ("w2", 0.2)),
-    "rounds": 15, "round": 8, "control": "random-prune", "control_index": 1, "loss_threshold": 0.1, "keep_units": 2,
-    "criterion": "unit L2 norm",
+    "rounds": 15, "round": 8, "control": "random-pruning", "control_index": 1, "loss_threshold": 0.1, "keep_units": 2,
+    "criterion": "unit L2 norm", "pruning_criterion": "random-scores", "control_code": "0123456789abcdef",
 }
 
 

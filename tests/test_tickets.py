@@ -11,7 +11,6 @@ from lth.core import models
 from lth.experiments import presets as scales
 from lth.experiments.lab import Lab
 from lth.core.export import load_ticket
-from lth.experiments.store import Store
 from lth.experiments.tickets import export_ticket
 
 REPO = Path(__file__).resolve().parents[1]
@@ -19,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory, mnist):
-    return Lab(scales.get("smoke"), Store(tmp_path_factory.mktemp("cache")), n_seeds=2)
+    return Lab.local(scales.get("smoke"), tmp_path_factory.mktemp("cache"), n_seeds=2)
 
 
 def test_exported_ticket_is_the_pruning_runs_mask_on_the_seeds_init(lab, tmp_path, mnist):
@@ -27,7 +26,7 @@ def test_exported_ticket_is_the_pruning_runs_mask_on_the_seeds_init(lab, tmp_pat
     model, kept = load_ticket(path)
     r = lab.level(21)
     chunk = next(c for c in lab.chunks() if 1 in c)
-    mask = {k: v[[chunk.index(1)]] for k, v in lab.round_entry(chunk, r)["mask"].items()}
+    mask = {k: v[[chunk.index(1)]] for k, v in lab.executor.entry(lab.planner.round_node(chunk, r))["mask"].items()}
     arch = models.lenet_300_100()
     ticket = masks.apply(models.init_params(arch, [1]), mask)
     x = mnist.test_x[:64]

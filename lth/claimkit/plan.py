@@ -75,7 +75,7 @@ def describe(graph: Graph, store: Store | None = None, *, edges: bool = True) ->
                  f"({' -> '.join(t['critical_path'][:3])}{' -> ...' if len(t['critical_path']) > 3 else ''})")
     lines.append(f"total: {t['nodes']} nodes ({cached} cached), {t['edges']} edges, {t['trainings']} trainings "
                  f"of a seed chunk, {t['unique_trainings']} unique (a ticket retrained for the rounds' own budget is "
-                 f"the round), {t['model_steps']:,} model-steps")
+                 f"the round), {t['model_steps']:,} model-steps ({t['unique_model_steps']:,} unique)")
     return lines
 
 

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from lth.core.atomic import TMP_PREFIX
 from lth.experiments.store import source_fingerprint
 
 
@@ -57,7 +58,7 @@ def entries(root: str | Path) -> list[Entry]:
     now, current = time.time(), source_fingerprint()
     out = []
     for pt in root.glob("*/*.pt"):
-        if pt.name.startswith(".tmp-"):
+        if pt.name.startswith(TMP_PREFIX):
             continue
         try:
             meta = json.loads(pt.with_suffix(".json").read_text())
@@ -88,7 +89,7 @@ def prune(root: str | Path, *, older_than_days: float | None = None, stale: bool
     if not dry_run:
         for e in chosen:
             remove(e)
-        for tmp in Path(root).glob("*/.tmp-*"):  # left by a killed writer: never trusted, safe to drop
+        for tmp in Path(root).glob(f"*/{TMP_PREFIX}*"):  # left by a killed writer: never trusted, safe to drop
             if time.time() - tmp.stat().st_mtime > 3600:
                 tmp.unlink(missing_ok=True)
     return chosen

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Callable
 
-from lth.experiments.executors import Executor
-from lth.experiments.graph import Experiment, Planner, Setting, XorPlanner
+from lth.experiments.executors import Context, Executor, LocalExecutor
+from lth.experiments.graph import Experiment, Setting
+from lth.experiments.planner import Planner, XorPlanner
 from lth.experiments.presets import Preset
+from lth.experiments.store import Store
 from lth.experiments.records import (IterativeRun, LmcRun, PruningRound, RunSummary, SupermaskRun, Weights, XorRun,
                                      XorTickets, mean_of)
 
@@ -48,6 +51,14 @@ class Lab:
         self.timings: list[dict] = [] if timings is None else timings  # one row per experiment asked for
         self._siblings = {dataset: self} if siblings is None else siblings
         self._siblings.setdefault(dataset, self)
+
+    @classmethod
+    def local(cls, preset: Preset, cache: str | Path | None, *, dataset: str = "mnist", log=None, **setting) -> "Lab":
+        """A lab on this machine: ``Setting(preset, **setting)`` run by a local executor over the cache at ``cache``
+        (``None``: compute everything, write nothing)."""
+        store = Store(cache if cache is not None else ".lth-cache", enabled=cache is not None, log=log)
+        s = Setting(preset, **setting)
+        return cls(s, LocalExecutor(store, Context(s.device), log=log), dataset=dataset)
 
     @property
     def preset(self) -> Preset:

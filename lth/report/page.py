@@ -16,6 +16,7 @@ import json
 from pathlib import Path
 
 from lth.claimkit import families as registry
+from lth.core.atomic import write_atomic
 from lth.report import schema
 from lth.report.fmt import (finite, fmt_ci, fmt_n, fmt_num, fmt_p, fmt_seconds, fmt_seeds, fmt_value, natural,
                      reproduce_command, slug)
@@ -183,7 +184,4 @@ def write_html(json_path: str | Path, out_path: str | Path | None = None) -> Pat
     out = Path(out_path) if out_path is not None else json_path.with_name("claims.html")
     page = render_html(load_claims(json_path), source_name=json_path.name)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(out)
-    return out
+    return write_atomic(out, lambda f: f.write(page), text=True)

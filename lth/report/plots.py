@@ -1,7 +1,7 @@
 """Figures for the claims page: matplotlib drawings of the figure specs stored in claims.json.
 
 ``render_figure(spec)`` draws one spec (``line``, ``bar``, ``hist`` or ``strip``; the fields are
-in lth/schemas/claims.schema.json and lth/evidence.py builds them) and returns inline SVG text
+in lth/report/schemas/claims.schema.json and lth/claimkit/figures.py builds them) and returns inline SVG text
 with glyphs as paths, so the page needs no font, script or network access. No experiment is
 rerun: everything drawn is in the spec. The output is reproducible (fixed SVG hash salt, no
 dates in the metadata, fixed jitter). A spec with missing or non-finite values still draws

@@ -6,8 +6,7 @@ bootstrap interval, and the minimum detectable effect.
 from __future__ import annotations
 
 import math
-import warnings
-from typing import Callable, Sequence
+from typing import Sequence
 
 import numpy as np
 from scipy import stats
