@@ -110,12 +110,13 @@ def _cache(args) -> int:
             for e in found:
                 print(e.line())
             total = sum(e.size for e in found)
-            print(f"{len(found)} entries, {total / 1e6:.1f} MB, {sum(e.stale for e in found)} stale")
+            print(f"{len(found)} entries, {cache.size_text(total)}, {sum(e.stale for e in found)} stale, "
+                  f"{sum(not e.verified for e in found)} unverified")
         return 0
     removed = cache.prune(args.dir, older_than_days=args.older_than, stale=args.stale, dry_run=args.dry_run)
     for e in removed:
         print(("would remove " if args.dry_run else "removed ") + e.line())
-    print(f"{len(removed)} entries, {sum(e.size for e in removed) / 1e6:.1f} MB")
+    print(f"{len(removed)} entries, {cache.size_text(sum(e.size for e in removed))}")
     return 0
 
 

@@ -173,7 +173,8 @@ class ClaimsCollector:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if hasattr(self.config, "workerinput") or not self.claims:
             return
-        write_claims(self.config, self.claims, self.started, self.calibration)
+        interrupted = int(exitstatus) == int(pytest.ExitCode.INTERRUPTED)
+        write_claims(self.config, self.claims, self.started, self.calibration, interrupted=interrupted)
 
 
 def _crash_text(report: pytest.TestReport) -> str:
@@ -182,25 +183,31 @@ def _crash_text(report: pytest.TestReport) -> str:
 
 
 def write_claims(config: pytest.Config, claims: list[dict], started: float,
-                 calibration: list[dict] | None = None) -> Path | None:
+                 calibration: list[dict] | None = None, *, interrupted: bool = False) -> Path | None:
     """Assemble, validate and write claims.json (and claims.html) through lth.results; return the json path."""
-    from lth.report import document as results
     from lth.experiments import presets
+    from lth.report import document as results
     from lth.report.schema import SchemaError
 
     preset = presets.get(config.getoption("--lth-scale"))
     n_seeds = config.getoption("--lth-seeds")
     doc = results.build_document(
         claims, scale=preset.name, seed_base=config.getoption("--lth-seed-base"),
-        seeds={"xor": n_seeds or preset.xor_seeds, "mnist": n_seeds or preset.mnist_seeds},
+        seeds={"xor": n_seeds or preset.xor_seeds, "mnist": n_seeds or preset.mnist_seeds,
+               "fashion-mnist": n_seeds or preset.fmnist_seeds},
         device=results.device_label(config.getoption("--lth-device")), versions=results.versions(),
         git_commit=results.git_commit(), command=results.command_line(config.invocation_params.args),
         started=started, wall_time_s=time.time() - started, family_alpha=preset.family_alpha,
-        protocol=preset.describe(), calibration=calibration, collected=getattr(config, "_lth_collected", None))
+        protocol=preset.describe(), calibration=calibration, collected=getattr(config, "_lth_collected", None),
+        interrupted=interrupted)
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     write = reporter.write_line if reporter is not None else (lambda line: print(line, file=sys.stderr))
+    out_dir = config.getoption("--lth-report")
+    if all(c.get("verdict") == "error" for c in doc["claims"]) and results.is_complete(out_dir):
+        write(f"lth: no claim reached a verdict; the complete report in {out_dir} is left as it was")
+        return None
     try:
-        written = results.write_document(doc, config.getoption("--lth-report"))
+        written = results.write_document(doc, out_dir)
     except SchemaError as e:  # the evidence is kept beside it (claims.rejected.json); say what is wrong
         write(f"lth: claims.json not written: {e}")
         return None

@@ -144,3 +144,37 @@ def test_a_run_killed_mid_write_leaves_nothing_a_later_run_trusts(tmp_path):
     for value in loaded:  # each entry is absent or whole, never a torn write
         assert value is None or (value["w"].numel() == 2_000_000 and bool((value["w"] == value["w"][0]).all()))
     assert any(v is not None for v in loaded), "the writer never finished an entry"
+
+
+def test_a_byte_flipped_inside_a_tensor_is_caught_and_recomputed(tmp_path):
+    """The file stays loadable (the flipped byte is inside a tensor's storage), so only the SHA-256 can tell."""
+    store = Store(tmp_path)
+    flags = torch.zeros(200, dtype=torch.bool)
+    store.cached(spec(), [0], lambda: {"converged": flags})
+    path = next(tmp_path.glob("*/*.pt"))
+    blob = bytearray(path.read_bytes())
+    start = bytes(blob).find(bytes(200))  # the 200 zero bytes of the tensor's storage
+    assert start > 0
+    blob[start : start + 200] = bytes([1]) * 200  # every seed now "converged": still a valid file
+    path.write_bytes(bytes(blob))
+    assert bool(torch.load(path, weights_only=True)["converged"].all())  # loadable, and wrong
+    with pytest.warns(UserWarning, match="corrupt.*SHA-256 differs"):
+        again = Store(tmp_path).cached(spec(), [0], lambda: {"converged": flags})
+    assert not bool(again["converged"].any())
+    assert not bool(Store(tmp_path).cached(spec(), [0], lambda: pytest.fail("recomputed twice"))["converged"].any())
+
+
+def test_an_entry_without_its_description_is_unverified_recomputed_and_never_called_stale(tmp_path):
+    from lth.experiments import cacheadmin
+
+    store = Store(tmp_path)
+    store.cached(spec(), [0], lambda: {"v": torch.ones(2)})
+    next(tmp_path.glob("*/*.json")).unlink()
+    listed = cacheadmin.entries(tmp_path)
+    assert len(listed) == 1 and not listed[0].stale and not listed[0].verified
+    assert "unverified" in listed[0].line()
+    assert cacheadmin.prune(tmp_path, stale=True) == []  # prune --stale keeps it
+    with pytest.warns(UserWarning, match="unverified"):
+        value = Store(tmp_path).cached(spec(), [0], lambda: {"v": torch.zeros(2)})
+    assert torch.equal(value["v"], torch.zeros(2))  # recomputed, not read
+    assert cacheadmin.entries(tmp_path)[0].verified

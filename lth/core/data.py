@@ -11,6 +11,8 @@ and normalised with the mean and standard deviation of the 55,000 training image
 """
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +31,19 @@ MNIST_FILES = {  # name -> size in bytes of the canonical uncompressed file
 }
 # Fashion-MNIST is a drop-in replacement: the same four file names, shapes and sizes
 FASHION_MNIST_FILES = dict(MNIST_FILES)
+# SHA-256 of the canonical uncompressed files (their md5s are the distributors' own; see ../shared/data/README.md)
+MNIST_SHA256 = {
+    "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
+    "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
+    "t10k-images-idx3-ubyte": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
+    "t10k-labels-idx1-ubyte": "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2",
+}
+FASHION_MNIST_SHA256 = {
+    "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+    "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+    "t10k-images-idx3-ubyte": "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+    "t10k-labels-idx1-ubyte": "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+}
 
 
 class DataError(FileNotFoundError):
@@ -76,6 +91,7 @@ class _Source:
     title: str  # how messages call it
     torchvision_class: str  # class in torchvision.datasets; also the folder under the root
     files: dict[str, int] = field(default_factory=dict)  # file name -> size in bytes
+    sha256: dict[str, str] = field(default_factory=dict)  # file name -> SHA-256 of the canonical file
 
     def raw(self, root: Path) -> Path:
         return root / self.torchvision_class / "raw"
@@ -86,8 +102,8 @@ class _Source:
         return getattr(torchvision.datasets, self.torchvision_class)
 
 
-_MNIST = _Source("mnist", "MNIST", "MNIST", MNIST_FILES)
-_FASHION_MNIST = _Source("fashion-mnist", "Fashion-MNIST", "FashionMNIST", FASHION_MNIST_FILES)
+_MNIST = _Source("mnist", "MNIST", "MNIST", MNIST_FILES, MNIST_SHA256)
+_FASHION_MNIST = _Source("fashion-mnist", "Fashion-MNIST", "FashionMNIST", FASHION_MNIST_FILES, FASHION_MNIST_SHA256)
 _SOURCES = {s.name: s for s in (_MNIST, _FASHION_MNIST)}
 NAMES = tuple(_SOURCES)  # the names load() accepts
 
@@ -173,6 +189,62 @@ def fashion_mnist(root: str | os.PathLike | None = None, device: str | torch.dev
     (by its own training split's mean and std) and download policy as :func:`mnist`.
     """
     return _load_idx(_FASHION_MNIST, root, device, download)
+
+
+def _verified_record() -> Path:
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return base / "lth" / "data-verified.json"
+
+
+def verify(name: str, root: str | os.PathLike | None = None) -> Path:
+    """Find data set ``name`` and check every file's size and SHA-256 against the canonical files, before
+    anything trains; downloads it first where :func:`load` would. A file already verified at the same
+    path, size and modification time is not hashed again (the record is in ~/.cache/lth). Returns the
+    folder; a problem is one :class:`DataError` line naming the folder, the files and LTH_DATA."""
+    if not isinstance(name, str) or name not in _SOURCES:
+        raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(repr(n) for n in NAMES)}")
+    source = _SOURCES[name]
+    explicit = root is not None or bool(os.environ.get("LTH_DATA"))
+    base = Path(root).expanduser() if root is not None else default_root()
+    raw = source.raw(base)
+    where = f"LTH_DATA={os.environ['LTH_DATA']}" if os.environ.get("LTH_DATA") else "LTH_DATA unset"
+    try:
+        missing = _check_files(raw, source)
+    except DataError as e:
+        raise DataError(f"{e} ({where})") from None
+    if missing and explicit:
+        raise DataError(f"{source.title} not found: {raw} lacks {', '.join(missing)} ({where}; the folder "
+                        f"LTH_DATA names must hold {source.torchvision_class}/raw/ with {', '.join(source.files)})")
+    if missing:
+        load(name, root)  # downloads into the default folder, or says why it could not
+    record_path = _verified_record()
+    try:
+        record = json.loads(record_path.read_text())
+    except (OSError, ValueError):
+        record = {}
+    wrong, changed = [], False
+    for f, want in source.sha256.items():
+        path = raw / f
+        stat = path.stat()
+        stamp = f"{path.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
+        if record.get(stamp) == want:
+            continue
+        if hashlib.sha256(path.read_bytes()).hexdigest() != want:
+            wrong.append(f)
+        else:
+            record[stamp], changed = want, True
+    if wrong:
+        raise DataError(f"{source.title} files in {raw} differ from the canonical ones (SHA-256): {', '.join(wrong)} "
+                        f"({where}); replace them with intact copies or point LTH_DATA at a folder that has them")
+    if changed:
+        try:
+            record_path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = record_path.with_name(f".{record_path.name}.{os.getpid()}")
+            tmp.write_text(json.dumps(record, indent=1))
+            tmp.replace(record_path)
+        except OSError:
+            pass  # no writable cache: verify again next time
+    return raw
 
 
 def load(name: str, root: str | os.PathLike | None = None, device: str | torch.device = "cpu",

@@ -25,16 +25,17 @@ class Entry:
     size: int  # bytes
     age_days: float
     stale: bool  # computed by other code than this checkout's: never read again
+    verified: bool = True  # has a description with its SHA-256 (else the store recomputes it before use)
 
     def to_dict(self) -> dict:
         return {"path": str(self.path), "kind": self.kind, "differences": self.differences, "seeds": self.seeds,
-                "size": self.size, "age_days": round(self.age_days, 3), "stale": self.stale}
+                "size": self.size, "age_days": round(self.age_days, 3), "stale": self.stale, "verified": self.verified}
 
     def line(self) -> str:
         seeds = f"seeds {self.seeds[0]}..{self.seeds[-1]}" if self.seeds else "seeds ?"
         diff = " ".join(f"{k}={_short(v)}" for k, v in self.differences.items())
-        stale = "  (stale: other code)" if self.stale else ""
-        return (f"{self.kind:<22} {seeds:<14} {_size(self.size):>8} {self.age_days:6.1f} d  {diff}{stale}")
+        stale = "  (stale: other code)" if self.stale else "" if self.verified else "  (unverified: no description)"
+        return (f"{self.kind:<22} {seeds:<14} {size_text(self.size):>8} {self.age_days:6.1f} d  {diff}{stale}")
 
 
 def _short(v) -> str:
@@ -42,7 +43,8 @@ def _short(v) -> str:
     return text if len(text) <= 40 else text[:37] + "..."
 
 
-def _size(n: int) -> str:
+def size_text(n: float) -> str:
+    """Bytes in the largest unit that keeps the number at least 1: 17.3 kB, not 0.0 MB."""
     for unit in ("B", "kB", "MB", "GB"):
         if n < 1000 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
@@ -66,8 +68,9 @@ def entries(root: str | Path) -> list[Entry]:
             meta = {}
         stat = pt.stat()
         size = stat.st_size + (pt.with_suffix(".json").stat().st_size if pt.with_suffix(".json").exists() else 0)
+        verified = "sha256" in meta
         out.append(Entry(pt, meta.get("kind", "unknown"), meta.get("differences", {}), meta.get("seeds", []), size,
-                         (now - stat.st_mtime) / 86400, meta.get("source") != current))
+                         (now - stat.st_mtime) / 86400, verified and meta.get("source") != current, verified))
     return sorted(out, key=lambda e: -e.age_days)
 
 

@@ -5,13 +5,16 @@ its seeds and a fingerprint of the code that computes numbers (:func:`computing_
 ``<key>.pt`` lies ``<key>.json``: the spec, the seeds, the fingerprint and when it was
 written, so ``python -m lth cache ls`` can say what the cache holds. Entries are written to a
 temporary file and renamed into place, so a run killed at any moment (kill -9) leaves either
-a whole entry or none; an entry that cannot be read is recomputed with a warning. Large
+a whole entry or none. The description records the SHA-256 of the entry's bytes: an entry whose bytes
+differ (a flipped byte inside a tensor), that cannot be read, or that has no description is recomputed
+with a warning, never trusted. Large
 experiments are split into seed chunks; each chunk is claimed through a file lock, so two
 workers that need the same experiment compute different chunks instead of one waiting.
 """
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import time
@@ -65,18 +68,32 @@ class Store:
         return self.root / key[:2] / f"{key}.pt"
 
     def load(self, key: str) -> dict | None:
-        """The entry, or None if absent or unreadable (an unreadable entry is removed with a warning)."""
+        """The entry, or None if absent, unverified or corrupt (then recomputed, with a warning).
+
+        An entry is trusted only when its description (``<key>.json``) records the SHA-256 of the ``.pt``
+        bytes and they match: a flipped byte inside a tensor, a truncated file or an entry whose description
+        is missing are all recomputed, never used."""
         if not self.enabled:
             return None
         path = self._path(key)
         if not path.exists():
             return None
         try:
-            value = torch.load(path, map_location="cpu", weights_only=True)
+            meta = json.loads(path.with_suffix(".json").read_text())
+            want = meta["sha256"]
+        except (OSError, ValueError, KeyError, TypeError):
+            warnings.warn(f"lth cache entry {path} has no readable description with its SHA-256 (unverified); "
+                          f"recomputing it")
+            return None
+        try:
+            blob = path.read_bytes()
+            if hashlib.sha256(blob).hexdigest() != want:
+                raise ValueError("its SHA-256 differs from the one recorded when it was written")
+            value = torch.load(io.BytesIO(blob), map_location="cpu", weights_only=True)
             if not isinstance(value, dict) or value.get("__key__") != key:
                 raise ValueError("entry does not hold its own key")
         except Exception as e:  # truncated, corrupt, or written by something else
-            warnings.warn(f"lth cache entry {path} is unreadable ({type(e).__name__}: {e}); recomputing it")
+            warnings.warn(f"lth cache entry {path} is corrupt ({type(e).__name__}: {e}); recomputing it")
             path.unlink(missing_ok=True)
             return None
         self.hits += 1
@@ -84,17 +101,20 @@ class Store:
         return value
 
     def save(self, key: str, value: dict, spec: ExperimentSpec | None = None, seeds: Sequence[int] = ()) -> None:
-        """Write atomically: the spec's JSON first, then the entry (so every entry has its description)."""
+        """Write atomically: the description with the entry's SHA-256 first, then the entry."""
         if not self.enabled:
             return
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
+        buffer = io.BytesIO()
+        torch.save({**value, "__key__": key}, buffer)
+        blob = buffer.getvalue()
+        meta = {"key": key, "sha256": hashlib.sha256(blob).hexdigest(), "seeds": [int(s) for s in seeds],
+                "source": self.fingerprint, "written": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
         if spec is not None:
-            meta = {"key": key, "kind": spec.kind, "spec": spec.to_dict(), "differences": spec.differences(),
-                    "seeds": [int(s) for s in seeds], "source": self.fingerprint,
-                    "written": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-            write_atomic(path.with_suffix(".json"), lambda f: json.dump(meta, f, indent=1), text=True)
-        write_atomic(path, lambda f: torch.save({**value, "__key__": key}, f))
+            meta.update({"kind": spec.kind, "spec": spec.to_dict(), "differences": spec.differences()})
+        write_atomic(path.with_suffix(".json"), lambda f: json.dump(meta, f, indent=1), text=True)
+        write_atomic(path, lambda f: f.write(blob))
 
     def lock(self, key: str) -> FileLock:
         path = self._path(key).with_suffix(".lock")

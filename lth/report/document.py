@@ -64,13 +64,16 @@ def holm_adjust(claims: Iterable[dict]) -> list[dict]:
 def build_document(claims: Iterable[dict], *, scale: str, seed_base: int, seeds: dict[str, int], device: str,
                    versions: dict[str, str], git_commit: str | None, command: str, started: float | str,
                    wall_time_s: float, family_alpha: float, protocol: list[dict], m: int | None = None,
-                   calibration: list[dict] | None = None, collected: int | None = None) -> dict:
+                   calibration: list[dict] | None = None, collected: int | None = None,
+                   interrupted: bool = False) -> dict:
     """The claims.json document: the run's metadata and the claims (sorted by id, Holm-adjusted).
 
     ``claims``: one evidence dict per claim (the fields of a claim in the schema, ``p_holm`` aside).
     ``started``: the start as seconds since the epoch (``time.time()``) or an already formatted string.
     ``m``: the number of claims registered (lth/registry.py) over all families; each claim's own ``m``
-    is its family's. ``calibration``: the permutation A/A checks' summaries, if any ran.
+    is its family's. ``calibration``: the permutation A/A checks' summaries, if any ran. ``complete`` is
+    true only when the run was not interrupted and every registered claim recorded evidence; ``missing``
+    lists the registered claims that did not.
     Numbers are made JSON-safe (``schema.jsonable``: NaN and infinities become null); nothing is validated
     here (``write_document`` does).
     """
@@ -96,6 +99,7 @@ def build_document(claims: Iterable[dict], *, scale: str, seed_base: int, seeds:
     }
     if collected is not None:
         doc["collected"] = int(collected)
+    doc.update(completeness(claims, interrupted))
     if calibration:
         doc["calibration"] = sorted(calibration, key=lambda c: str(c.get("id", "")))
     return schema.jsonable(doc)
@@ -118,6 +122,23 @@ class Written:
         elif self.html_problem is not None:
             out.append(f"lth: {HTML_NAME} not written: {self.html_problem}")
         return out
+
+
+def completeness(claims: Iterable[dict], interrupted: bool = False) -> dict:
+    """``complete``, ``interrupted`` and ``missing`` (registered claims without evidence) of a run's claims."""
+    from lth.claimkit import families as registry
+
+    have = {c.get("id") for c in claims}
+    missing = [i for ids in registry.FAMILIES.values() for i in ids if i not in have]
+    return {"complete": not interrupted and not missing, "interrupted": bool(interrupted), "missing": missing}
+
+
+def is_complete(out_dir: str | Path) -> bool:
+    """Whether ``out_dir`` holds a claims.json of a complete run (one that must not be replaced by a broken one)."""
+    try:
+        return json.loads((Path(out_dir) / JSON_NAME).read_text()).get("complete") is True
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def write_document(doc: dict, out_dir: str | Path, *, html: bool = True) -> Written:

@@ -173,6 +173,7 @@ def render_html(doc: dict, source_name: str = "claims.json") -> str:
         git_commit=str(doc.get("git_commit") or "unknown"), versions=versions,
         command=reproduce_command(doc), family_alpha=doc.get("family_alpha"), m=doc.get("m", len(claims)),
         protocol=protocol, experiments=experiments, unrecorded=max(0, collected - len(claims)), collected=collected,
+        incomplete=doc.get("complete") is False, interrupted=bool(doc.get("interrupted")), missing=doc.get("missing") or [],
         compute_s=sum(e["wall_s"] for e in experiments if not e["cached"]), source_name=source_name,
         calibration=calibration, beyond_title=registry.TITLES["beyond"],
     )

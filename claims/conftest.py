@@ -1,0 +1,18 @@
+# Check first, once: before any claim trains, the data sets the claims read are found and verified
+# (size and SHA-256 of every file). A problem is one line and pytest's usage-error exit (4); the last
+# report is left as it was. On the xdist controller or the one process; workers skip it.
+import pytest
+
+from lth.core import data
+
+DATASETS = ("mnist", "fashion-mnist")  # what the LeNet claims here read (XOR's data are built in memory)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    if hasattr(session.config, "workerinput"):
+        return
+    for name in DATASETS:
+        try:
+            data.verify(name)
+        except data.DataError as e:
+            raise pytest.UsageError(str(e)) from None
