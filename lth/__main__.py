@@ -15,11 +15,22 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("lth")
+    except PackageNotFoundError:
+        return "(not installed)"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lth", description="lottery-ticket claims: reports, cache, tickets")
+    parser = argparse.ArgumentParser(prog="lth", description="lottery-ticket claims: reports, cache, tickets, plans")
+    parser.add_argument("--version", action="version", version=f"lth {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     rep = sub.add_parser("report", help="build the HTML report from claims.json",
                          description="Build the self-contained HTML report from a claims run's claims.json.")
@@ -53,7 +64,8 @@ def _parser() -> argparse.ArgumentParser:
     ex = sub.add_parser("export", help="write one seed's iterative ticket as a plain nn.Sequential state_dict",
                         description="Write a LeNet-300-100 ticket (mask + initial or trained weights) as plain "
                                     "PyTorch, loadable with torch.load(weights_only=True).")
-    ex.add_argument("--pm", type=float, required=True, help="percent of weights remaining, e.g. 21 (a pruning level)")
+    ex.add_argument("--pm", type=float, required=True,
+                    help="percent of weights remaining at a pruning level, to 0.1 points: e.g. 21.07 or 21.1")
     ex.add_argument("--seed", type=int, default=0, help="which seed's ticket (default 0)")
     ex.add_argument("--weights", choices=("init", "final"), default="init",
                     help="initial weights (the ticket) or weights after training it (default init)")
@@ -61,6 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--seed-base", type=int, default=0, help="the run's seed base (default 0)")
     ex.add_argument("--cache", default=".lth-cache", metavar="DIR", help="experiment cache (default .lth-cache)")
     ex.add_argument("-o", "--output", default="ticket.pt", metavar="OUT.pt", help="the file (default ticket.pt)")
+    ex.add_argument("--dry-run", action="store_true", help="say what would be computed, compute and write nothing")
 
     diff = sub.add_parser("diff", help="compare the evidence of two claims.json files (timing excepted)",
                           description="Compare two claims runs field by field, ignoring wall times; exit 1 if they differ.")
@@ -128,8 +141,22 @@ def _export(args) -> int:
     from lth.experiments.store import Store
     from lth.experiments.tickets import export_ticket
 
+    from lth.claimkit.plan import is_cached
+
     log = lambda m: print(m, file=sys.stderr)  # noqa: E731
     lab = Lab(Setting(presets.get(args.scale), seed_base=args.seed_base), LocalExecutor(Store(args.cache, log=log)))
+    r = lab.level(args.pm)
+    if abs(lab.planner.pms[r] - args.pm) >= 0.1:
+        raise ValueError(f"--pm {args.pm:g} names no pruning level of scale {args.scale}; the levels are "
+                         f"{', '.join(f'{p:g}' for p in lab.planner.pms)}")
+    chunk = next((c for c in lab.chunks() if args.seed in c), None)
+    if chunk is not None:
+        todo = [n for n in (lab.planner.round_node(chunk, i) for i in range(r + 1)) if not is_cached(lab.store, n)]
+        steps = sum(n.steps for n in todo) + (lab.preset.lenet_train.iterations if args.weights == "final" else 0)
+        print(f"lth export: Pm {lab.planner.pms[r]:g}% is round {r}; {len(todo)} of its {r + 1} rounds for seeds "
+              f"{chunk[0]}..{chunk[-1]} are not cached: {steps:,} training steps to compute", file=sys.stderr)
+    if args.dry_run:
+        return 0
     print(export_ticket(lab, pm=args.pm, seed=args.seed, weights=args.weights, path=args.output))
     return 0
 
@@ -168,5 +195,17 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
+def run() -> int:
+    """The console script: main(), and a closed pipe (``lth cache ls | head``) ends quietly."""
+    try:
+        code = main()
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # Python flushes stdout again at exit
+        return 0
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run())

@@ -29,10 +29,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lth-seed-base", type=int, default=0, metavar="N",
                     help="seeds are N..N+seeds-1 in every experiment; default 0")
     group.addoption("--lth-device", choices=("cpu", "cuda"), default="cpu", help="where to train; default cpu")
-    group.addoption("--lth-cache", default=".lth-cache", metavar="DIR", help="experiment cache; default .lth-cache/")
+    group.addoption("--lth-cache", default=".lth-cache", metavar="DIR",
+                    help="experiment cache; default .lth-cache/ (relative paths: from the pytest rootdir)")
     group.addoption("--lth-no-cache", action="store_true", help="compute everything, read and write no cache")
     group.addoption("--lth-report", default="reports", metavar="DIR",
-                    help="where claims.json and claims.html go; default reports/")
+                    help="where claims.json and claims.html go; default reports/ (relative paths: from the pytest rootdir)")
+    group.addoption("--lth-threads", type=int, default=None, metavar="N",
+                    help="torch intra-op threads per process (default: the cores divided among xdist workers, "
+                         "every core without xdist)")
     group.addoption("--lth-dense-kernel", action="store_true",
                     help="force the dense masked training step in every layer (debugging; slower at low density)")
 
@@ -53,11 +57,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
         if not torch.cuda.is_available():
             raise pytest.UsageError("--lth-device cuda was asked for, but torch.cuda.is_available() is False")
+    threads = config.getoption("--lth-threads")
+    if threads is not None and threads < 1:
+        raise pytest.UsageError(f"--lth-threads must be >= 1, got {threads}")
     worker = getattr(config, "workerinput", None)
-    if worker is not None:
-        from lth.experiments.runtime import share_cores
+    from lth.experiments.runtime import share_cores
 
-        share_cores(int(worker.get("workercount", 1)))
+    share_cores(int(worker.get("workercount", 1)) if worker is not None else 1, threads)
     config.pluginmanager.register(ClaimsCollector(config), "lth-claims-collector")
 
 
@@ -116,9 +122,16 @@ def lth_lab(pytestconfig: pytest.Config):
 
     c = pytestconfig
     log = _progress_writer(c)
-    store = Store(c.getoption("--lth-cache"), enabled=not c.getoption("--lth-no-cache"), log=log)
+    store = Store(rooted(c, "--lth-cache"), enabled=not c.getoption("--lth-no-cache"), log=log)
     executor = LocalExecutor(store, Context(c.getoption("--lth-device")), log=log)
     return Lab(session_setting(c), executor)
+
+
+def rooted(config: pytest.Config, option: str) -> Path:
+    """A path option; a relative one is taken from the pytest rootdir (not the current folder), so a run from
+    ``claims/`` still uses the project's ``reports/`` and ``.lth-cache/``."""
+    path = Path(config.getoption(option))
+    return path if path.is_absolute() else Path(config.rootpath) / path
 
 
 def session_setting(config: pytest.Config):
@@ -202,7 +215,9 @@ def write_claims(config: pytest.Config, claims: list[dict], started: float,
         interrupted=interrupted)
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     write = reporter.write_line if reporter is not None else (lambda line: print(line, file=sys.stderr))
-    out_dir = config.getoption("--lth-report")
+    if reporter is not None and getattr(reporter._tw, "width_of_current_line", 0):
+        reporter._tw.line()  # after pytest's "[100%]", not on its line
+    out_dir = rooted(config, "--lth-report")
     if all(c.get("verdict") == "error" for c in doc["claims"]) and results.is_complete(out_dir):
         write(f"lth: no claim reached a verdict; the complete report in {out_dir} is left as it was")
         return None
@@ -211,6 +226,20 @@ def write_claims(config: pytest.Config, claims: list[dict], started: float,
     except SchemaError as e:  # the evidence is kept beside it (claims.rejected.json); say what is wrong
         write(f"lth: claims.json not written: {e}")
         return None
+    for line in verdict_table(doc["claims"]):
+        write(line)
     for line in written.lines(doc):
         write(line)
     return written.json_path
+
+
+def verdict_table(claims: list[dict]) -> list[str]:
+    """The run's verdicts as a terminal table: claim, verdict, p against alpha, effect."""
+    rows = [("claim", "verdict", "p", "alpha", "effect")]
+    for c in claims:
+        p, a, e = c.get("p_value"), c.get("alpha"), c.get("effect")
+        rows.append((str(c.get("id")), str(c.get("verdict")) + (" (expected)" if c.get("outcome") == "xfailed" else ""),
+                     f"{p:.2g}" if isinstance(p, (int, float)) else "-", f"{a:.2g}" if isinstance(a, (int, float)) else "-",
+                     f"{e:+.4g} {c.get('effect_label', '')}"[:70] if isinstance(e, (int, float)) else "-"))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    return ["lth verdicts:"] + ["  " + "  ".join(r[i].ljust(widths[i]) for i in range(4)) + "  " + r[4] for r in rows]

@@ -20,6 +20,11 @@ from lth.core import data  # noqa: E402
 torch.set_num_threads(1)
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_configure(config):
+    torch.set_num_threads(1)  # after the lth plugin's own thread policy, which would give -n 0 every core
+
+
 @functools.lru_cache(maxsize=1)
 def _load_mnist() -> data.Dataset:
     return data.mnist()  # LTH_DATA or the default cache folder; never downloads into an explicit root

@@ -27,7 +27,7 @@ SMALL = Path(__file__).parent / "data" / "claims-small.json"
 
 # CI sets LTH_REQUIRE_BROWSER=1: there a missing browser fails these tests instead of skipping them
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists() and not os.environ.get("LTH_REQUIRE_BROWSER"),
-                                reason=f"{CHROMIUM} is absent (apt-get install -y chromium)")
+                                reason=f"{CHROMIUM} is absent: sudo apt-get install -y chromium (./run.sh test does it as root)")
 
 
 @pytest.fixture(scope="module")

@@ -172,7 +172,7 @@ def test_an_entry_without_its_description_is_unverified_recomputed_and_never_cal
     next(tmp_path.glob("*/*.json")).unlink()
     listed = cacheadmin.entries(tmp_path)
     assert len(listed) == 1 and not listed[0].stale and not listed[0].verified
-    assert "unverified" in listed[0].line()
+    assert "unverified: no recorded SHA-256" in listed[0].line()
     assert cacheadmin.prune(tmp_path, stale=True) == []  # prune --stale keeps it
     with pytest.warns(UserWarning, match="unverified"):
         value = Store(tmp_path).cached(spec(), [0], lambda: {"v": torch.zeros(2)})

@@ -56,3 +56,24 @@ def test_command_line_exit_2_on_a_bad_seed(tmp_path):
                          cwd=REPO, timeout=600)
     assert run.returncode == 2 and "seed 7 is not among this scale's seeds 0..3" in run.stderr
     assert not (tmp_path / "t.pt").exists()
+
+
+def _lth(*args, tmp_path):
+    return subprocess.run([sys.executable, "-m", "lth", *args], capture_output=True, text=True, cwd=REPO, timeout=600)
+
+
+def test_pm_must_name_a_level_and_dry_run_says_what_it_would_compute(tmp_path):
+    bad = _lth("export", "--scale", "smoke", "--pm", "50", "--cache", str(tmp_path / "c"), tmp_path=tmp_path)
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1
+    assert "--pm 50 names no pruning level of scale smoke; the levels are 100, 80.04, 64.06, 51.28" in bad.stderr
+    dry = _lth("export", "--scale", "smoke", "--pm", "21.07", "--dry-run", "--cache", str(tmp_path / "c"),
+               "-o", str(tmp_path / "t.pt"), tmp_path=tmp_path)
+    assert dry.returncode == 0 and "round 7; 8 of its 8 rounds for seeds 0..0 are not cached" in dry.stderr
+    assert not (tmp_path / "t.pt").exists() and not (tmp_path / "c").exists()
+
+
+def test_version_and_a_closed_pipe_end_quietly(tmp_path):
+    out = subprocess.run(["lth", "--version"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0 and out.stdout.startswith("lth ")
+    piped = subprocess.run("lth --help | head -1", shell=True, capture_output=True, text=True, timeout=60)
+    assert piped.stdout.startswith("usage: lth") and "Traceback" not in piped.stderr

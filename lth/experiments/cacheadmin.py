@@ -34,7 +34,7 @@ class Entry:
     def line(self) -> str:
         seeds = f"seeds {self.seeds[0]}..{self.seeds[-1]}" if self.seeds else "seeds ?"
         diff = " ".join(f"{k}={_short(v)}" for k, v in self.differences.items())
-        stale = "  (stale: other code)" if self.stale else "" if self.verified else "  (unverified: no description)"
+        stale = "  (stale: other code)" if self.stale else "" if self.verified else "  (unverified: no recorded SHA-256)"
         return (f"{self.kind:<22} {seeds:<14} {size_text(self.size):>8} {self.age_days:6.1f} d  {diff}{stale}")
 
 
