@@ -84,3 +84,28 @@ def test_the_fingerprint_covers_every_module_under_core_found_in_the_tree(tmp_pa
     assert store.source_fingerprint(pkg) == after  # the claims layer is not part of the fingerprint
     (pkg / "experiments" / "controls.py").write_text("# changed\n")
     assert store.source_fingerprint(pkg) != after
+
+
+def test_the_readme_example_registers_a_control_and_a_criterion_and_a_claim_uses_them(tmp_path, mnist):
+    """The README's "Adding a control or a pruning criterion" example, run as a claims file of its own."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    text = (repo / "README.md").read_text()
+    part = text[text.index("## Adding a control or a pruning criterion"):]
+    start = part.index("```python") + len("```python")
+    (tmp_path / "test_readme_example.py").write_text(part[start : part.index("```", start)])
+    run = subprocess.run([sys.executable, "-m", "pytest", "test_readme_example.py", "--lth-scale", "smoke",
+                          "--lth-seeds", "4", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
+                          "--lth-cache", str(tmp_path / "cache"), "--lth-report", str(tmp_path / "reports")],
+                         cwd=tmp_path, capture_output=True, text=True, timeout=900,
+                         env={**os.environ, "PYTHONPATH": str(repo)})
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    import json
+
+    doc = json.loads((tmp_path / "reports" / "claims.json").read_text())
+    (claim,) = doc["claims"]
+    assert claim["id"] == "EX-2" and "sign-flipped ticket" in claim["measured"] and claim["n"] == [4, 4]
