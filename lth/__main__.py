@@ -6,6 +6,7 @@
     python -m lth cache prune [DIR] (--older-than DAYS | --stale) [--dry-run]
     python -m lth export --pm 21 --seed 0 [--weights init|final] [--scale ci] [--seed-base 0] -o ticket.pt
     python -m lth diff OLD.json NEW.json
+    python -m lth table CLAIMS.json... [--per-seed] [--csv]
     python -m lth plan [--scale ci] [-k EXPR] [--seeds N] [--seed-base 0] [--device cpu] [--cache DIR] [--no-edges]
 
 Problems with the input (a missing or malformed file, no Chromium, a bad option value) print
@@ -82,6 +83,12 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("--ignore", action="append", default=[], metavar="FIELD",
                       help="also ignore this claim field (repeatable), e.g. measured")
 
+    table = sub.add_parser("table", help="the verdict table, or the per-seed data, of claims.json files",
+                           description="One row per claim (or, with --per-seed, per claim, comparison, arm and seed) "
+                                       "of one or more claims.json files, as Markdown or CSV.")
+    table.add_argument("paths", nargs="+", metavar="CLAIMS.json")
+    table.add_argument("--per-seed", action="store_true", help="long-form per-seed values instead of verdicts")
+    table.add_argument("--csv", action="store_true", help="CSV instead of Markdown")
     plan = sub.add_parser("plan", help="print the experiment graph of the collected claims, before anything runs",
                           description="The nodes (spec x seed chunk), their edges, the critical path in training "
                                       "steps and the total model-steps of the claims pytest would collect.")
@@ -94,6 +101,18 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--cache", default=".lth-cache", metavar="DIR", help="the cache, to say what is cached")
     plan.add_argument("--no-edges", action="store_true", help="leave out the list of edges")
     return parser
+
+
+def _table(args) -> int:
+    from lth.report import table
+    from lth.report.page import load_claims
+
+    rows, columns = [], table.PER_SEED_COLUMNS if args.per_seed else table.VERDICT_COLUMNS
+    for path in args.paths:
+        doc = load_claims(path)
+        rows += (table.per_seed_rows if args.per_seed else table.verdict_rows)(doc, run=str(path))
+    sys.stdout.write((table.to_csv if args.csv else table.to_markdown)(rows, columns))
+    return 0
 
 
 def _plan(args) -> int:
@@ -189,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
             print(screenshot(args.html, args.output, width=args.width, height=args.height, full_page=args.full_page,
                              scale=args.scale))
             return 0
-        return {"cache": _cache, "export": _export, "diff": _diff, "plan": _plan}[args.command](args)
+        return {"cache": _cache, "export": _export, "diff": _diff, "plan": _plan, "table": _table}[args.command](args)
     except (ReportError, data.DataError, FileNotFoundError, ValueError) as e:
         print(f"lth {args.command}: error: {e}", file=sys.stderr)
         return 2

@@ -412,3 +412,21 @@ def test_cli_default_path_and_no_traceback_from_python_m(tmp_path):
                          text=True, timeout=120)
     assert run.returncode == 0, run.stderr
     assert (tmp_path / "reports" / "claims.html").is_file()
+
+
+def test_report_refuses_a_hand_edited_verdict_or_a_swapped_interval_in_one_line(tmp_path):
+    import json as _json
+    import subprocess as _sp
+    import sys as _sys
+
+    doc = _json.loads((ROOT / "tests" / "data" / "claims-small.json").read_text())
+    reproduced = next(c for c in doc["claims"] if c["verdict"] == "reproduced" and "A/A" not in c["test"])
+    for edit, want in ((lambda c: c.update(p_value=0.9, p_opposite=0.9), "contradicts its numbers (p = 0.9"),
+                       (lambda c: c.update(ci=[1.0, 0.0]), "ends below its start")):
+        bad = _json.loads(_json.dumps(doc))
+        edit(next(c for c in bad["claims"] if c["id"] == reproduced["id"]))
+        path = tmp_path / "claims.json"
+        path.write_text(_json.dumps(bad))
+        run = _sp.run([_sys.executable, "-m", "lth", "report", str(path)], capture_output=True, text=True, timeout=120)
+        assert run.returncode == 2 and run.stderr.count("\n") == 1 and want in run.stderr, run.stderr
+        assert f"claim {reproduced['id']}" in run.stderr

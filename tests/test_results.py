@@ -24,7 +24,8 @@ def evidence(cid: str, p: float, **extra) -> dict:
     result = stats.welch(np.linspace(1.0, 1.1, 8), np.linspace(0.0, 0.1, 8), alpha=0.0025, label="a > b",
                          n_resamples=50)
     return {"id": cid, "statement": f"{cid} holds.", "source": "Sec. 1", "paper_numbers": "none", "nodeid": f"t::{cid}",
-            "scale": "ci", "alpha": 0.0025, "family_alpha": 0.01, "m": 4, "verdict": "reproduced", "test": result.test,
+            "scale": "ci", "alpha": 0.0025, "family_alpha": 0.01, "m": 4, "test": result.test,
+            "verdict": "reproduced" if p < 0.0025 else "not reproduced",  # what p and alpha give (lth report checks)
             "p_value": p, "p_opposite": result.p_opposite, "effect": np.float64(result.effect),
             "effect_label": result.effect_label, "ci": list(result.ci), "n": result.n, "mde": result.mde,
             "comparisons": [result.to_dict()], "measured": "a 1.05 vs b 0.05", "seeds": {"mnist": [0, 7]},

@@ -88,6 +88,20 @@ class Arm:
             v = v[getattr(record, self.where)]
         return v.double().numpy()
 
+    def seeds(self, lab, level: Any) -> list[int]:
+        """The seeds of :meth:`values`, in the same order (those kept by ``where``)."""
+        seeds = lab.seeds("xor") if self.source.startswith("xor") else self._lab(lab).seeds()
+        if self.where is None:
+            return seeds
+        keep = getattr(self.record(lab, level), self.where).tolist()
+        return [s for s, k in zip(seeds, keep) if k]
+
+    def per_seed(self, lab, level: Any, metric: str, values) -> dict:
+        """One arm's data for the evidence: name, level, metric, seeds and values."""
+        lvl = self._level(level)
+        return {"arm": self.name, "level": self.level_label(lab, level), "level_value": lvl,
+                "metric": self.metric or metric, "seeds": self.seeds(lab, level), "values": [float(v) for v in values]}
+
     def censored(self, lab, level: Any) -> float:
         """Fraction of seeds whose early-stopping iteration is the last evaluation (never stopped early)."""
         record = self.record(lab, level)

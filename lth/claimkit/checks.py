@@ -48,6 +48,8 @@ class Versus:
         result = designs.run(self.design, a, b, alternative=self.alternative, margin=margin, label=label, **options)
         if self.pilot:
             result.test += f"; design chosen from the pilot: {self.pilot}"
+        result.per_seed = {"design": self.design, "alternative": self.alternative, "margin": margin,
+                           "arms": [self.a.per_seed(lab, level, self.metric, a), self.b.per_seed(lab, level, self.metric, b)]}
         ma, mb = self.a.metric or self.metric, self.b.metric or self.metric
         name_a = self.a.name + (f" ({la})" if level is None and self.a.level is not None else "")
         name_b = self.b.name + (f" ({lb})" if level is None and self.b.level is not None else "")
@@ -97,6 +99,8 @@ class Trend:
         groups = np.concatenate([np.full(len(fetched[lv]), lv, dtype=float) for lv in levels])
         values = np.concatenate([fetched[lv] for lv in levels])
         result = stats.trend(groups, values, alternative=self.alternative, label=self.label, **options)
+        result.per_seed = {"design": "kendall-trend", "alternative": self.alternative, "margin": 0.0,
+                           "arms": [self.arm.per_seed(lab, lv, self.metric, fetched[lv]) for lv in levels]}
         metric = self.arm.metric or self.metric
         means = ", ".join(f"{self.arm.level_label(lab, lv)} {fmt(fetched[lv], metric)}" for lv in levels)
         return [result], [f"{self.arm.name} {WORDS.get(metric, metric)}: {means}"]

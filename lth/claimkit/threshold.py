@@ -42,6 +42,8 @@ class Threshold:
         shown = _fmt(t, self.percent)
         label = self.label.format(pm=where, threshold=shown)
         result = stats.one_sample(v, t, alternative=self.alternative, label=label, **options)
+        result.per_seed = {"design": "one-sample-t", "alternative": self.alternative, "margin": 0.0, "threshold": t,
+                           "arms": [self.arm.per_seed(lab, level, self.metric, v)]}
         side = ">" if self.alternative == "greater" else "<"
         metric = self.arm.metric or self.metric
         words = (f"{where + ': ' if where else ''}{self.arm.name} {WORDS.get(metric, metric)} "

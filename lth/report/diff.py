@@ -21,8 +21,19 @@ def _show(v: Any) -> str:
     return text if len(text) <= 160 else text[:157] + "..."
 
 
+def _strip(value: Any, ignore: set[str]) -> Any:
+    """``value`` without the ignored keys at any depth (e.g. ``per_seed`` inside every comparison)."""
+    if isinstance(value, dict):
+        return {k: _strip(v, ignore) for k, v in value.items() if k not in ignore}
+    if isinstance(value, list):
+        return [_strip(v, ignore) for v in value]
+    return value
+
+
 def diff(old: dict, new: dict, ignore: set[str] = frozenset()) -> list[str]:
-    """One line per field that differs (claims matched by id); empty when the evidence is identical."""
+    """One line per field that differs (claims matched by id); empty when the evidence is identical.
+    ``ignore`` names fields left out at every depth (top level, claims, comparisons)."""
+    old, new = _strip(old, set(ignore)), _strip(new, set(ignore))
     lines = []
     for key in sorted((set(old) | set(new)) - SKIP_TOP - set(ignore)):
         if jsonable(old.get(key)) != jsonable(new.get(key)):

@@ -66,7 +66,31 @@ def load_claims(path: str | Path) -> dict:
         schema.validate(doc)
     except schema.SchemaError as e:
         raise ReportError(f"{path}: {e}") from None
+    problem = inconsistency(doc)
+    if problem:
+        raise ReportError(f"{path}: {problem}")
     return doc
+
+
+def inconsistency(doc: dict) -> str | None:
+    """The first claim whose numbers contradict themselves (a verdict p and alpha do not give, an interval
+    whose ends are swapped), in one line; None when there is none. The schema checks types, this checks sense."""
+    for c in doc.get("claims") or []:
+        cid, verdict = c.get("id"), c.get("verdict")
+        p, p_opp, alpha = finite(c.get("p_value")), finite(c.get("p_opposite")), finite(c.get("alpha"))
+        if p is not None and alpha is not None and verdict in ("reproduced", "not reproduced", "contradicted"):
+            if "A/A" in str(c.get("test", "")):  # an A/A check (0.1.0's CAL-1): reproduced means not significant
+                implied = "reproduced" if p >= alpha else "contradicted"
+            else:
+                implied = ("reproduced" if p < alpha else
+                           "contradicted" if p_opp is not None and p_opp < alpha else "not reproduced")
+            if verdict != implied:
+                return (f"claim {cid}: verdict {verdict!r} contradicts its numbers (p = {p:.3g}, p_opposite = "
+                        f"{p_opp if p_opp is None else format(p_opp, '.3g')}, alpha = {alpha:.3g} give {implied!r})")
+        lo, hi = (finite(x) for x in (c.get("ci") or [None, None]))
+        if lo is not None and hi is not None and lo > hi:
+            return f"claim {cid}: its interval [{lo:.4g}, {hi:.4g}] ends below its start"
+    return None
 
 
 # --------------------------------------------------------------------------- page

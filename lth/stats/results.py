@@ -40,6 +40,7 @@ class TestResult:
     alpha: float
     components: list[dict] = field(default_factory=list)
     censored: list[float] | None = None  # early stopping: per arm, the fraction of seeds stopped at the budget
+    per_seed: dict | None = None  # the data the test ran on: design, alternative, margin, and per arm its seeds and values
 
     def to_dict(self) -> dict:
         d = asdict(self)

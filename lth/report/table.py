@@ -1,0 +1,76 @@
+"""Tables out of claims.json: the verdict table and the per-seed data, as Markdown or CSV (``lth table``).
+
+The per-seed table is long form, one row per (claim, comparison, arm, seed): what a pandas user or a
+referee needs to re-run a test (``pandas.read_csv``; the ``design``, ``alternative`` and ``margin``
+columns say which test ran).
+"""
+from __future__ import annotations
+
+import csv
+import io
+from typing import Iterable
+
+from lth.report.fmt import finite
+
+VERDICT_COLUMNS = ("run", "claim", "family", "verdict", "p", "alpha", "effect", "effect_label", "ci_low", "ci_high",
+                   "censored_max")
+PER_SEED_COLUMNS = ("run", "claim", "comparison", "design", "alternative", "margin", "arm", "level", "level_value",
+                    "metric", "seed", "value")
+
+
+def _comparisons(claim: dict) -> Iterable[dict]:
+    for c in claim.get("comparisons") or []:
+        yield c
+        yield from c.get("components") or []
+
+
+def verdict_rows(doc: dict, run: str = "") -> list[dict]:
+    rows = []
+    for c in doc.get("claims") or []:
+        ci = c.get("ci") or [None, None]
+        cens = [finite(x) for comp in _comparisons(c) for x in (comp.get("censored") or [])]
+        cens = [x for x in cens if x is not None]
+        rows.append({"run": run, "claim": c.get("id"), "family": c.get("family"), "verdict": c.get("verdict"),
+                     "p": finite(c.get("p_value")), "alpha": finite(c.get("alpha")), "effect": finite(c.get("effect")),
+                     "effect_label": c.get("effect_label"), "ci_low": finite(ci[0]), "ci_high": finite(ci[1]),
+                     "censored_max": max(cens) if cens else None})
+    return rows
+
+
+def per_seed_rows(doc: dict, run: str = "") -> list[dict]:
+    rows = []
+    for c in doc.get("claims") or []:
+        for comp in _comparisons(c):
+            data = comp.get("per_seed")
+            if not data:
+                continue
+            for arm in data["arms"]:
+                for seed, value in zip(arm["seeds"], arm["values"]):
+                    rows.append({"run": run, "claim": c.get("id"), "comparison": comp.get("label"),
+                                 "design": data["design"], "alternative": data["alternative"],
+                                 "margin": data.get("margin"), "arm": arm["arm"], "level": arm["level"],
+                                 "level_value": arm.get("level_value"),
+                                 "metric": arm["metric"], "seed": seed, "value": value})
+    return rows
+
+
+def to_csv(rows: list[dict], columns: tuple[str, ...]) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return out.getvalue()
+
+
+def _cell(v) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{v:.3g}"
+    return str(v).replace("|", "\\|")
+
+
+def to_markdown(rows: list[dict], columns: tuple[str, ...]) -> str:
+    lines = ["| " + " | ".join(columns) + " |", "| " + " | ".join("---" for _ in columns) + " |"]
+    lines += ["| " + " | ".join(_cell(r.get(k)) for k in columns) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
