@@ -22,6 +22,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 if [ -z "${LTH_DATA:-}" ] && [ -d ../shared/data/MNIST/raw ]; then export LTH_DATA=../shared/data; fi
+# an absolute path, so that tests running pytest from another folder find the same data
+if [ -n "${LTH_DATA:-}" ] && [ -d "$LTH_DATA" ]; then LTH_DATA=$(cd "$LTH_DATA" && pwd); export LTH_DATA; fi
 
 if [ "$what" = test ]; then
   # Debian's Chromium for the report's browser test (playwright drives /usr/bin/chromium); root only,

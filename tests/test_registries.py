@@ -102,7 +102,8 @@ def test_the_readme_example_registers_a_control_and_a_criterion_and_a_claim_uses
                           "--lth-seeds", "4", "-p", "no:cacheprovider", "--rootdir", str(tmp_path),
                           "--lth-cache", str(tmp_path / "cache"), "--lth-report", str(tmp_path / "reports")],
                          cwd=tmp_path, capture_output=True, text=True, timeout=900,
-                         env={**os.environ, "PYTHONPATH": str(repo)})
+                         env={**os.environ, "PYTHONPATH": str(repo),
+                              **({"LTH_DATA": os.path.abspath(os.environ["LTH_DATA"])} if os.environ.get("LTH_DATA") else {})})
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     import json
 
