@@ -21,6 +21,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   "$VENV/bin/pip" install -q -e ".[test]"
   touch "$stamp"
 fi
+case "$VENV" in /*) BIN="$VENV/bin" ;; *) BIN="$PWD/$VENV/bin" ;; esac
+export PATH="$BIN:$PATH"  # the venv's `lth` command for what the tests start
 if [ -z "${LTH_DATA:-}" ] && [ -d ../shared/data/MNIST/raw ]; then export LTH_DATA=../shared/data; fi
 # an absolute path, so that tests running pytest from another folder find the same data
 if [ -n "${LTH_DATA:-}" ] && [ -d "$LTH_DATA" ]; then LTH_DATA=$(cd "$LTH_DATA" && pwd); export LTH_DATA; fi

@@ -73,7 +73,8 @@ def test_pm_must_name_a_level_and_dry_run_says_what_it_would_compute(tmp_path):
 
 
 def test_version_and_a_closed_pipe_end_quietly(tmp_path):
-    out = subprocess.run(["lth", "--version"], capture_output=True, text=True, timeout=60)
+    script = Path(sys.executable).parent / "lth"  # the console script, installed beside this interpreter
+    out = subprocess.run([str(script), "--version"], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0 and out.stdout.startswith("lth ")
-    piped = subprocess.run("lth --help | head -1", shell=True, capture_output=True, text=True, timeout=60)
+    piped = subprocess.run(f"'{script}' --help | head -1", shell=True, capture_output=True, text=True, timeout=60)
     assert piped.stdout.startswith("usage: lth") and "Traceback" not in piped.stderr
