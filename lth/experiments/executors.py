@@ -1,9 +1,10 @@
 """Executors run the experiment graph's nodes. The unit of work is a node: a spec on a seed chunk, its needs as inputs.
 
 :class:`LocalExecutor` is lth's own behaviour on one machine, shared by pytest-xdist workers through the
-store: an experiment's chunks are taken first where nobody holds them and waited for where another
-worker does (:meth:`lth.experiments.store.Store.chunked`), and every node a chunk needs is read or
-computed under its own lock (:meth:`~lth.experiments.store.Store.locked`), so no node is trained twice.
+store: an experiment's chunks are taken first where nobody holds them, nor anything they need, and
+waited for where another worker does (:meth:`lth.experiments.store.Store.chunked`); every node a chunk
+needs is read or computed under its own lock (:meth:`~lth.experiments.store.Store.locked`), so no node
+is trained twice and a worker takes another chunk rather than wait for another's pruning chain.
 Other executors (a GPU cohort, a cluster) implement the same :class:`Executor` protocol.
 """
 from __future__ import annotations
@@ -46,11 +47,21 @@ class LocalExecutor:
         self.log = log or (lambda msg: None)
         self._fetched: dict[tuple, dict] = {}  # experiments already fetched in this process (records never mutate them)
 
-    def _compute(self, node: Node) -> dict:
-        return node.recipe(self.context, [self.entry(d) for d in node.needs])
+    def _busy(self, node: Node) -> bool:
+        """Whether a node this one needs, and that is not stored yet, is being computed by another worker."""
+        for d in node.needs:
+            if self.store.exists(d.spec, d.chunk):
+                continue
+            if self.store.held(d.spec, d.chunk) or self._busy(d):
+                return True
+        return False
+
+    def _inputs(self, node: Node) -> list[dict]:
+        return [self.entry(d) for d in node.needs]
 
     def entry(self, node: Node) -> dict:
-        return self.store.locked(node.spec, node.chunk, lambda chunk: self._compute(node), node.name)
+        return self.store.locked(node.spec, node.chunk, lambda chunk, inputs: node.recipe(self.context, inputs),
+                                 node.name, prepare=lambda chunk: self._inputs(node))
 
     def fetch(self, experiment: Experiment) -> dict:
         memo = (experiment.spec.key(), tuple(experiment.seeds))
@@ -62,5 +73,8 @@ class LocalExecutor:
         by_chunk = {n.chunk: n for n in experiment.nodes}
         size = max(len(n.chunk) for n in experiment.nodes)  # the setting's chunk size (the last chunk may be short)
         return self.store.chunked(experiment.spec, experiment.seeds, size,
-                                  lambda c: self._compute(by_chunk[tuple(c)]), name=lambda c: by_chunk[tuple(c)].name)
+                                  lambda c, inputs: by_chunk[tuple(c)].recipe(self.context, inputs),
+                                  name=lambda c: by_chunk[tuple(c)].name,
+                                  prepare=lambda c: self._inputs(by_chunk[tuple(c)]),
+                                  ready=lambda c: not self._busy(by_chunk[tuple(c)]))
 

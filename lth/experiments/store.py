@@ -20,7 +20,7 @@ import os
 import time
 import warnings
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 import torch
 from filelock import FileLock, Timeout
@@ -116,6 +116,20 @@ class Store:
         write_atomic(path.with_suffix(".json"), lambda f: json.dump(meta, f, indent=1), text=True)
         write_atomic(path, lambda f: f.write(blob))
 
+    def exists(self, spec: ExperimentSpec, seeds: Sequence[int]) -> bool:
+        """Whether an entry for (spec, seeds) is on disk (not whether it is intact: :meth:`load` says that)."""
+        return self.enabled and self._path(self.key(spec, seeds)).exists()
+
+    def held(self, spec: ExperimentSpec, seeds: Sequence[int]) -> bool:
+        """Whether another worker holds the lock of (spec, seeds) right now (a probe: it may change at once)."""
+        lock = self.lock(self.key(spec, seeds))
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            return True
+        lock.release()
+        return False
+
     def lock(self, key: str) -> FileLock:
         path = self._path(key).with_suffix(".lock")
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -131,33 +145,40 @@ class Store:
             self.save(key, value, spec, seeds)
         return value
 
-    def locked(self, spec: ExperimentSpec, seeds: Sequence[int], compute: Callable[[list[int]], dict],
-               name: str = "") -> dict:
+    def locked(self, spec: ExperimentSpec, seeds: Sequence[int], compute: Callable, name: str = "",
+               prepare: Callable[[list[int]], Any] | None = None) -> dict:
         """The entry for (spec, seeds); when missing, computed under its lock (waiting for a worker that holds it),
-        so a node another worker is computing is read, not computed twice."""
+        so a node another worker is computing is read, not computed twice. ``prepare(seeds)``, when given, runs
+        first (e.g. fetching the entries a node needs) and its result is ``compute``'s second argument; its
+        time is not the entry's own."""
         seeds = [int(s) for s in seeds]
         key = self.key(spec, seeds)
         value = self.load(key)
         if value is not None or not self.enabled:
             if value is None:
                 self.misses += 1
-                value = compute(seeds)
+                value = compute(seeds) if prepare is None else compute(seeds, prepare(seeds))
             return value
         with self.lock(key):
-            return self._compute_locked(spec, seeds, key, compute, name)
+            return self._compute_locked(spec, seeds, key, compute, name, prepare)
 
     def chunked(
         self,
         spec: ExperimentSpec,
         seeds: Sequence[int],
         chunk_size: int,
-        compute: Callable[[list[int]], dict],
+        compute: Callable,
         name: Callable[[list[int]], str] | None = None,
+        prepare: Callable[[list[int]], Any] | None = None,
+        ready: Callable[[list[int]], bool] | None = None,
     ) -> dict:
         """Per-seed results for ``seeds``, computed in chunks that workers claim through locks.
 
         ``compute(chunk)`` returns a dict whose tensors have the chunk's seeds as first
         dimension (other values must agree between chunks); chunks are concatenated in seed order.
+        With ``prepare``, ``compute(chunk, prepare(chunk))`` (see :meth:`locked`). ``ready(chunk)`` False in
+        the first pass (what the chunk needs is being computed by another worker) defers the chunk, so this
+        worker takes another one instead of waiting.
         """
         seeds = [int(s) for s in seeds]
         if chunk_size < 1:
@@ -166,7 +187,7 @@ class Store:
         keys = [self.key(spec, c) for c in chunks]
         results: list[dict | None] = [self.load(k) for k in keys]
         if not self.enabled:
-            results = [compute(c) for c in chunks]
+            results = [compute(c) if prepare is None else compute(c, prepare(c)) for c in chunks]
             self.misses += len(chunks)
             return _concat(results)
         deferred = []
@@ -179,24 +200,29 @@ class Store:
             except Timeout:
                 deferred.append(i)
                 continue
+            if ready is not None and not ready(c):
+                lock.release()
+                deferred.append(i)
+                continue
             try:
-                results[i] = self._compute_locked(spec, c, k, compute, name(c) if name else "")
+                results[i] = self._compute_locked(spec, c, k, compute, name(c) if name else "", prepare)
             finally:
                 lock.release()
         for i in deferred:  # second pass: wait for chunks other workers hold, compute any they abandoned
             with self.lock(keys[i]):
                 results[i] = self._compute_locked(spec, chunks[i], keys[i], compute,
-                                                  name(chunks[i]) if name else "")
+                                                  name(chunks[i]) if name else "", prepare)
         return _concat(results)
 
     def _compute_locked(self, spec: ExperimentSpec, chunk: list[int], key: str,
-                        compute: Callable[[list[int]], dict], name: str = "") -> dict:
+                        compute: Callable, name: str = "", prepare: Callable | None = None) -> dict:
         value = self.load(key)
         if value is not None:
             return value
         self.misses += 1
+        inputs = prepare(chunk) if prepare is not None else None
         t0 = time.perf_counter()
-        value = compute(chunk)
+        value = compute(chunk) if prepare is None else compute(chunk, inputs)
         value["wall_s"] = torch.tensor([time.perf_counter() - t0] * len(chunk), dtype=torch.float64)
         self.save(key, value, spec, chunk)
         self.log(f"{name or spec.kind} seeds {chunk[0]}..{chunk[-1]}: computed in {time.perf_counter() - t0:.1f}s")
