@@ -4,8 +4,7 @@
 import pytest
 
 from lth.core import data
-
-DATASETS = ("mnist", "fashion-mnist")  # what the LeNet claims here read (XOR's data are built in memory)
+from lth.experiments.planner import DATASETS  # what the LeNet claims read (XOR's data are built in memory)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:

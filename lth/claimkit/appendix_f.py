@@ -14,7 +14,8 @@ from scipy import stats as sps
 
 from lth import stats
 from lth.claimkit.arms import Arm
-from lth.claimkit.check import check_alternative, preset_value
+from lth.claimkit.check import preset_value
+from lth.stats.results import check_alternative
 
 WEIGHTS = Arm("dense initial and final weights, mask", "weights")
 

@@ -18,7 +18,6 @@ from lth.experiments.lab import Want, source_named
 from lth.stats.paired import censored_fraction
 
 FASHION = "fashion-mnist"
-LENET_SOURCES = ("iterative", "round", "before-reset", "control", "control-mean", "supermask", "lmc", "weights")
 
 
 @dataclass(frozen=True)

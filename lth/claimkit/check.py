@@ -14,7 +14,6 @@ import numpy as np
 from lth.claimkit.arms import Arm
 from lth.stats import TestResult
 
-ALTERNATIVES = ("greater", "less")
 PERCENT_METRICS = {"test_acc_es": 2, "test_acc_final": 2, "pruned_before_reset_acc": 2,
                    "converged": 1, "ticket": 1, "reinit": 1, "random_units": 1, "rearranged": 1}  # metric -> decimals, shown in %
 WORDS = {"test_acc_es": "accuracy", "test_acc_final": "final accuracy", "pruned_before_reset_acc": "accuracy",
@@ -41,11 +40,6 @@ class Check(Protocol):
 def preset_value(lab, value: Any) -> Any:
     """A declared number, or the value of the preset field it names (e.g. ``margin="sign_margin"``)."""
     return getattr(lab.preset, value) if isinstance(value, str) else value
-
-
-def check_alternative(alternative: str) -> None:
-    if alternative not in ALTERNATIVES:
-        raise ValueError(f"alternative must be 'greater' or 'less', got {alternative!r}")
 
 
 def fmt(values: np.ndarray, metric: str) -> str:

@@ -15,9 +15,10 @@ import numpy as np
 from lth import stats
 from lth.claimkit.appendix_f import InitialWeights, initial_weights
 from lth.claimkit.arms import Arm
-from lth.claimkit.check import WORDS, arms_at, check_alternative, fmt, preset_value
+from lth.claimkit.check import WORDS, arms_at, fmt, preset_value
 from lth.claimkit.threshold import Threshold, threshold
 from lth.stats import designs
+from lth.stats.results import check_alternative
 
 __all__ = ["Versus", "versus", "Trend", "trend", "Threshold", "threshold", "InitialWeights", "initial_weights"]
 

@@ -40,10 +40,7 @@ def graph_for(claims: Iterable, lab: Lab) -> Graph:
 
 
 def is_cached(store: Store | None, node: Node) -> bool:
-    if store is None or not store.enabled:
-        return False
-    key = store.key(node.spec, node.chunk)
-    return (store.root / key[:2] / f"{key}.pt").exists()
+    return store is not None and store.exists(node.spec, node.chunk)
 
 
 def _level(node: Node) -> str:

@@ -15,7 +15,8 @@ import numpy as np
 from lth import stats
 from lth.claimkit.arms import Arm
 from lth.claimkit.check import THRESHOLD_WORDS as WORDS
-from lth.claimkit.check import arms_at, check_alternative, preset_value
+from lth.claimkit.check import arms_at, preset_value
+from lth.stats.results import check_alternative
 from lth.claimkit.check import fmt_value as _fmt
 
 

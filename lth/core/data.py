@@ -191,6 +191,12 @@ def fashion_mnist(root: str | os.PathLike | None = None, device: str | torch.dev
     return _load_idx(_FASHION_MNIST, root, device, download)
 
 
+def _source(name: str) -> _Source:
+    if not isinstance(name, str) or name not in _SOURCES:
+        raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(repr(n) for n in NAMES)}")
+    return _SOURCES[name]
+
+
 def _verified_record() -> Path:
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return base / "lth" / "data-verified.json"
@@ -201,9 +207,7 @@ def verify(name: str, root: str | os.PathLike | None = None) -> Path:
     anything trains; downloads it first where :func:`load` would. A file already verified at the same
     path, size and modification time is not hashed again (the record is in ~/.cache/lth). Returns the
     folder; a problem is one :class:`DataError` line naming the folder, the files and LTH_DATA."""
-    if not isinstance(name, str) or name not in _SOURCES:
-        raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(repr(n) for n in NAMES)}")
-    source = _SOURCES[name]
+    source = _source(name)
     explicit = root is not None or bool(os.environ.get("LTH_DATA"))
     base = Path(root).expanduser() if root is not None else default_root()
     raw = source.raw(base)
@@ -213,8 +217,7 @@ def verify(name: str, root: str | os.PathLike | None = None) -> Path:
     except DataError as e:
         raise DataError(f"{e} ({where})") from None
     if missing and explicit:
-        raise DataError(f"{source.title} not found: {raw} lacks {', '.join(missing)} ({where}; the folder "
-                        f"LTH_DATA names must hold {source.torchvision_class}/raw/ with {', '.join(source.files)})")
+        raise DataError(_missing_message(raw, missing, where, source))
     if missing:
         load(name, root)  # downloads into the default folder, or says why it could not
     record_path = _verified_record()
@@ -250,6 +253,4 @@ def verify(name: str, root: str | os.PathLike | None = None) -> Path:
 def load(name: str, root: str | os.PathLike | None = None, device: str | torch.device = "cpu",
          download: bool | None = None) -> Dataset:
     """The data set called ``name`` (one of :data:`NAMES`: "mnist", "fashion-mnist")."""
-    if not isinstance(name, str) or name not in _SOURCES:
-        raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(repr(n) for n in NAMES)}")
-    return _load_idx(_SOURCES[name], root, device, download)
+    return _load_idx(_source(name), root, device, download)

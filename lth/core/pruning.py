@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import math
 import numbers
-from typing import Callable, Mapping
+from typing import Callable, Mapping, Sequence
 
 import torch
 
 from lth.core import rng
+from lth.core.registry import Registry
 from lth.core.masks import Masks, Params, check_masks, check_weights, counts, weight_names
 
 
@@ -61,7 +62,7 @@ def keep_largest(scores: torch.Tensor, eligible: torch.Tensor, keep: torch.Tenso
 
 # ---- pruning criteria: a score per weight; the largest scores survive ------------------------------
 Criterion = Callable[[Params], Params]
-CRITERIA: dict[str, Criterion] = {}
+CRITERIA: Registry[Criterion] = Registry("pruning criterion")
 
 
 def register_criterion(name: str) -> Callable[[Criterion], Criterion]:
@@ -82,9 +83,7 @@ def register_criterion(name: str) -> Callable[[Criterion], Criterion]:
 
 def criterion(name: str) -> Criterion:
     """The criterion registered as ``name``; ValueError naming the known ones otherwise."""
-    if name not in CRITERIA:
-        raise ValueError(f"unknown pruning criterion {name!r}; known: {', '.join(CRITERIA)}")
-    return CRITERIA[name]
+    return CRITERIA.named(name)
 
 
 @register_criterion("magnitude")
@@ -123,6 +122,14 @@ def prune(weights: Params, masks: Masks, rates: float | Mapping[str, float], by:
 def magnitude_prune(weights: Params, masks: Masks, rates: float | Mapping[str, float]) -> Masks:
     """One round of layer-wise magnitude pruning: remove ``rate`` of each layer's remaining weights."""
     return prune(weights, masks, rates, "magnitude")
+
+
+def nearest_round(pms: Sequence[float], pm: float) -> int:
+    """The round whose Pm is ``pm`` percent, within 5% of it (21 finds 21.07): levels are named, never indexed."""
+    best = min(range(len(pms)), key=lambda r: abs(pms[r] - pm))
+    if abs(pms[best] - pm) > 0.05 * pm:
+        raise ValueError(f"no pruning round has Pm near {pm!r}%; the rounds have {list(pms)}")
+    return best
 
 
 def pm_schedule(sizes: Mapping[str, int], rates: Mapping[str, float], rounds: int) -> list[float]:

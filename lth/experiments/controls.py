@@ -26,6 +26,7 @@ from typing import Callable
 from lth.core import init_variants, models, pruning
 from lth.core.masks import Masks, Params
 from lth.core.models import Architecture
+from lth.core.registry import Registry
 
 NEEDS = ("round", "dense")
 
@@ -53,7 +54,7 @@ class Control:
     code: str  # "" for lth's own controls (covered by the code fingerprint), else a hash of the source
 
 
-CONTROLS: dict[str, Control] = {}
+CONTROLS: Registry[Control] = Registry("control")
 
 
 def register_control(name: str, *, needs: str = "round", summary: str = "") -> Callable:
@@ -74,9 +75,7 @@ def register_control(name: str, *, needs: str = "round", summary: str = "") -> C
 
 def get(name: str) -> Control:
     """The control registered as ``name``; ValueError naming the known ones otherwise."""
-    if name not in CONTROLS:
-        raise ValueError(f"unknown control {name!r}; known: {', '.join(CONTROLS)}")
-    return CONTROLS[name]
+    return CONTROLS.named(name)
 
 
 @register_control("ticket")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
+from lth.core.registry import Registry
 from lth.experiments.executors import Context, Executor, LocalExecutor
 from lth.experiments.graph import Experiment, Setting
 from lth.experiments.planner import Planner, XorPlanner
@@ -145,7 +146,7 @@ class Lab:
 
 
 # ---- sources: one function pair each, registered by name ------------------------------------------
-SOURCES: dict[str, Source] = {}
+SOURCES: Registry[Source] = Registry("source")
 
 
 def register_source(name: str, experiments: Callable, record: Callable) -> None:
@@ -153,9 +154,7 @@ def register_source(name: str, experiments: Callable, record: Callable) -> None:
 
 
 def source_named(name: str) -> Source:
-    if name not in SOURCES:
-        raise ValueError(f"unknown source {name!r}; known: {', '.join(SOURCES)}")
-    return SOURCES[name]
+    return SOURCES.named(name)
 
 
 def _one(cls):

@@ -36,10 +36,7 @@ class Planner:
     # ---- levels -----------------------------------------------------------------------------------
     def level(self, pm: float) -> int:
         """The pruning round whose Pm is ``pm`` percent (within 5% of it: 21 finds 21.1), from the rates alone."""
-        best = min(range(len(self.pms)), key=lambda r: abs(self.pms[r] - pm))
-        if abs(self.pms[best] - pm) > 0.05 * pm:
-            raise ValueError(f"no pruning round has Pm near {pm!r}%; the rounds have {self.pms}")
-        return best
+        return pruning.nearest_round(self.pms, pm)
 
     def label(self, pm: float) -> str:
         return f"Pm {self.pms[self.level(pm)]:g}%"

@@ -10,6 +10,7 @@ from dataclasses import dataclass, fields
 import torch
 
 from lth.core import masks as M
+from lth.core import pruning
 
 Tensor = torch.Tensor
 
@@ -86,11 +87,7 @@ class IterativeRun:
 
     def level(self, pm: float) -> int:
         """The round whose Pm is ``pm`` percent (within 5% of it, e.g. 21 finds 21.1): levels are named, not indexed."""
-        best = min(range(len(self.rounds)), key=lambda r: abs(self.rounds[r].pm - pm))
-        if abs(self.rounds[best].pm - pm) > 0.05 * pm:
-            raise ValueError(f"no pruning round has Pm near {pm!r}%; the rounds have "
-                             f"{[r.pm for r in self.rounds]}")
-        return best
+        return pruning.nearest_round([r.pm for r in self.rounds], pm)
 
     def at(self, pm: float) -> PruningRound:
         return self.rounds[self.level(pm)]

@@ -157,7 +157,7 @@ class Store:
         if value is not None or not self.enabled:
             if value is None:
                 self.misses += 1
-                value = compute(seeds) if prepare is None else compute(seeds, prepare(seeds))
+                value = _call(compute, prepare, seeds)
             return value
         with self.lock(key):
             return self._compute_locked(spec, seeds, key, compute, name, prepare)
@@ -187,7 +187,7 @@ class Store:
         keys = [self.key(spec, c) for c in chunks]
         results: list[dict | None] = [self.load(k) for k in keys]
         if not self.enabled:
-            results = [compute(c) if prepare is None else compute(c, prepare(c)) for c in chunks]
+            results = [_call(compute, prepare, c) for c in chunks]
             self.misses += len(chunks)
             return _concat(results)
         deferred = []
@@ -227,6 +227,11 @@ class Store:
         self.save(key, value, spec, chunk)
         self.log(f"{name or spec.kind} seeds {chunk[0]}..{chunk[-1]}: computed in {time.perf_counter() - t0:.1f}s")
         return value
+
+
+def _call(compute: Callable, prepare: Callable | None, chunk: list[int]) -> dict:
+    """``compute(chunk)``, or ``compute(chunk, prepare(chunk))`` when there is a ``prepare``."""
+    return compute(chunk) if prepare is None else compute(chunk, prepare(chunk))
 
 
 def _concat(parts: list[dict]) -> dict:

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
+from lth import stats
 from lth.claimkit import families as registry
 from lth.core.atomic import write_atomic
 from lth.report import schema
@@ -79,11 +81,9 @@ def inconsistency(doc: dict) -> str | None:
         cid, verdict = c.get("id"), c.get("verdict")
         p, p_opp, alpha = finite(c.get("p_value")), finite(c.get("p_opposite")), finite(c.get("alpha"))
         if p is not None and alpha is not None and verdict in ("reproduced", "not reproduced", "contradicted"):
-            if "A/A" in str(c.get("test", "")):  # an A/A check (0.1.0's CAL-1): reproduced means not significant
-                implied = "reproduced" if p >= alpha else "contradicted"
-            else:
-                implied = ("reproduced" if p < alpha else
-                           "contradicted" if p_opp is not None and p_opp < alpha else "not reproduced")
+            result = SimpleNamespace(p_value=p, p_opposite=1.0 if p_opp is None else p_opp)
+            # an A/A check (0.1.0's CAL-1): reproduced means not significant
+            implied = stats.verdict(result, alpha, aa="A/A" in str(c.get("test", "")))
             if verdict != implied:
                 return (f"claim {cid}: verdict {verdict!r} contradicts its numbers (p = {p:.3g}, p_opposite = "
                         f"{p_opp if p_opp is None else format(p_opp, '.3g')}, alpha = {alpha:.3g} give {implied!r})")

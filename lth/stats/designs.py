@@ -12,6 +12,8 @@ from typing import Callable
 
 import numpy as np
 
+from lth.core.registry import Registry
+
 
 @dataclass(frozen=True)
 class Design:
@@ -21,7 +23,7 @@ class Design:
     paired: bool  # whether the design pairs the arms seed by seed
 
 
-DESIGNS: dict[str, Design] = {}
+DESIGNS: Registry[Design] = Registry("design")
 
 
 def register_design(name: str, test: Callable, *, vectorised: Callable | None = None, paired: bool = True) -> None:
@@ -32,9 +34,7 @@ def register_design(name: str, test: Callable, *, vectorised: Callable | None = 
 
 def get(name: str) -> Design:
     """The design registered as ``name``; ValueError naming the known ones otherwise."""
-    if name not in DESIGNS:
-        raise ValueError(f"unknown design {name!r}; known: {', '.join(DESIGNS)}")
-    return DESIGNS[name]
+    return DESIGNS.named(name)
 
 
 def run(name: str, a, b, **kw):

@@ -22,7 +22,7 @@ import numpy as np
 from scipy import stats
 
 from lth.stats import designs
-from lth.stats.results import OPPOSITE, POWER, TestResult, _check_alternative, _mean_diff, _p, bootstrap_ci
+from lth.stats.results import OPPOSITE, POWER, TestResult, check_alternative, _mean_diff, _p, bootstrap_ci
 from lth.stats.unpaired import welch as _welch
 
 SIGNFLIP_RESAMPLES = 9_999  # random sign patterns (exact, every pattern, up to 13 pairs): p >= 1e-4, 9 ms a test
@@ -117,7 +117,7 @@ def _wilcoxon_p(d: np.ndarray, alternative: str) -> tuple[np.ndarray, np.ndarray
 def p_values(design: str, a: np.ndarray, b: np.ndarray, *, alternative: str = "greater",
              margin: float = 0.0) -> np.ndarray:
     """One-sided p-values of ``design`` for many data sets at once (pairs along the last axis, finite)."""
-    _check_alternative(alternative)
+    check_alternative(alternative)
     core = designs.get(design).vectorised
     if core is None:
         raise ValueError(f"design {design!r} has no vectorised core; those with one: "
@@ -157,7 +157,7 @@ def _need(a: np.ndarray, label: str, name: str, k: int = 2) -> None:
 def paired_t(a: Sequence[float], b: Sequence[float], *, alternative: str = "greater", margin: float = 0.0,
              alpha: float, label: str, seed: int = 0, n_resamples: int = 2_000) -> TestResult:
     """Paired t (scipy.stats.ttest_rel) of a + margin against b, seed by seed."""
-    _check_alternative(alternative)
+    check_alternative(alternative)
     r = within_seed_correlation(a, b)
     a, b, dropped = pairs(a, b)
     _need(a, label, "a paired t test")
@@ -190,7 +190,7 @@ def wilcoxon(a: Sequence[float], b: Sequence[float], *, alternative: str = "grea
     approximation; with ties and zeros the test is more conservative). With n pairs the exact
     test cannot reach p below 2**-n, so n >= 11 is needed at alpha = 0.01/12.
     """
-    _check_alternative(alternative)
+    check_alternative(alternative)
     r = within_seed_correlation(a, b)
     a, b, dropped = pairs(a, b)
     _need(a, label, "a signed-rank test")
@@ -239,7 +239,7 @@ def signflip(a: Sequence[float], b: Sequence[float], *, alternative: str = "grea
     interval. MDE: the paired t's (the permutation test's large-sample power equals it).
     Smallest attainable p: max(2**-n, 1e-4).
     """
-    _check_alternative(alternative)
+    check_alternative(alternative)
     r = within_seed_correlation(a, b)
     a, b, dropped = pairs(a, b)
     _need(a, label, "a sign-flip permutation test")
@@ -274,7 +274,7 @@ def mcnemar(success_a: Sequence[float], success_b: Sequence[float], *, alternati
     discordant fraction, but at least k/n, where k = ceil(log2(1/alpha)) is the fewest
     discordant pairs (all one way) with which the exact test can reject at all.
     """
-    _check_alternative(alternative)
+    check_alternative(alternative)
     if margin:
         raise ValueError(f"{label}: McNemar's test has no non-inferiority margin, got {margin!r}")
     r = within_seed_correlation(success_a, success_b)

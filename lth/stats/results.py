@@ -53,7 +53,7 @@ def _clean(x: Sequence[float]) -> np.ndarray:
     return a[np.isfinite(a)]
 
 
-def _check_alternative(alternative: str) -> None:
+def check_alternative(alternative: str) -> None:
     if alternative not in OPPOSITE:
         raise ValueError(f"alternative must be 'greater' or 'less', got {alternative!r}")
 

@@ -12,7 +12,7 @@ import numpy as np
 from scipy import stats
 
 from lth.stats import designs
-from lth.stats.results import (OPPOSITE, POWER, TestResult, _check_alternative, _clean, _mean_diff, _p, _rate_table_and_mde,
+from lth.stats.results import (OPPOSITE, POWER, TestResult, check_alternative, _clean, _mean_diff, _p, _rate_table_and_mde,
                                _welch_se_df, bootstrap_ci)
 
 
@@ -21,7 +21,7 @@ def welch(
     alpha: float, label: str, seed: int = 0, n_resamples: int = 2_000,
 ) -> TestResult:
     """Welch's t test of mean(a) + margin vs mean(b) (margin > 0: non-inferiority of a, one-sided TOST)."""
-    _check_alternative(alternative)
+    check_alternative(alternative)
     a, b = _clean(a), _clean(b)
     if len(a) < 2 or len(b) < 2:
         raise ValueError(f"{label}: Welch's t needs >= 2 finite values per group, got {len(a)} and {len(b)}")
@@ -43,7 +43,7 @@ def fisher(
     alpha: float, label: str, seed: int = 0, n_resamples: int = 2_000,
 ) -> TestResult:
     """Fisher's exact test that group a succeeds more (or less) often than group b."""
-    _check_alternative(alternative)
+    check_alternative(alternative)
     a, b = np.asarray(success_a, dtype=float), np.asarray(success_b, dtype=float)
     if len(a) < 1 or len(b) < 1:
         raise ValueError(f"{label}: Fisher's exact test needs non-empty groups, got {len(a)} and {len(b)}")
@@ -70,7 +70,7 @@ def trend(
     alpha: float, label: str, seed: int = 0, n_resamples: int = 2_000,
 ) -> TestResult:
     """Trend over ordered groups: Kendall's tau-b between group and outcome (Jonckheere/Cochran-Armitage-like)."""
-    _check_alternative(alternative)
+    check_alternative(alternative)
     g, v = np.asarray(groups, dtype=float), np.asarray(values, dtype=float)
     keep = np.isfinite(g) & np.isfinite(v)
     g, v = g[keep], v[keep]
@@ -94,7 +94,7 @@ def one_sample(
     alpha: float, label: str, seed: int = 0, n_resamples: int = 2_000,
 ) -> TestResult:
     """One-sample t test of mean(values) against ``popmean`` (e.g. per-seed correlations against 0)."""
-    _check_alternative(alternative)
+    check_alternative(alternative)
     v = _clean(values)
     if len(v) < 2:
         raise ValueError(f"{label}: a one-sample t test needs >= 2 finite values, got {len(v)}")
