@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The two commands: `./run.sh claims` and `./run.sh test`. Each sets up what it needs, idempotently
+# The two commands: `./run.sh claims` and `./run.sh test` (and `./run.sh setup`: the set-up alone). Each sets up what it needs, idempotently
 # (a .venv with the pinned torch and this project), then runs. Extra arguments go to pytest.
 #   ./run.sh claims            pytest claims/ -n auto   (verdicts, reports/claims.json and claims.html)
 #   ./run.sh test              pytest tests/ -n auto    (the unit, property, equivalence and browser tests)
@@ -8,7 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 what=${1:-}
-case "$what" in claims|test) shift ;; *) echo "usage: ./run.sh claims|test [pytest options]" >&2; exit 2 ;; esac
+case "$what" in claims|test|setup) shift ;; *) echo "usage: ./run.sh claims|test|setup [pytest options]" >&2; exit 2 ;; esac
 
 VENV=${LTH_VENV:-.venv}
 PY=${PYTHON:-python3}
@@ -27,6 +27,7 @@ if [ -z "${LTH_DATA:-}" ] && [ -d ../shared/data/MNIST/raw ]; then export LTH_DA
 # an absolute path, so that tests running pytest from another folder find the same data
 if [ -n "${LTH_DATA:-}" ] && [ -d "$LTH_DATA" ]; then LTH_DATA=$(cd "$LTH_DATA" && pwd); export LTH_DATA; fi
 
+if [ "$what" = setup ]; then exit 0; fi
 if [ "$what" = test ]; then
   # Debian's Chromium for the report's browser test (playwright drives /usr/bin/chromium); root only,
   # otherwise the browser test's skip reason says how to get it.
