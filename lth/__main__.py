@@ -7,7 +7,7 @@
     python -m lth export --pm 21 --seed 0 [--weights init|final] [--scale ci] [--seed-base 0] -o ticket.pt
     python -m lth diff OLD.json NEW.json
     python -m lth table CLAIMS.json... [--per-seed] [--csv]
-    python -m lth plan [--scale ci] [-k EXPR] [--seeds N] [--seed-base 0] [--device cpu] [--cache DIR] [--no-edges]
+    python -m lth plan [--scale ci] [-k EXPR] [--seeds N] [--seed-base 0] [--device cpu] [--cache DIR] [--no-edges] [--json]
 
 Problems with the input (a missing or malformed file, no Chromium, a bad option value) print
 one line naming the file or value and the problem to stderr and exit with status 2.
@@ -100,6 +100,9 @@ def _parser() -> argparse.ArgumentParser:
     plan.add_argument("--device", choices=("cpu", "cuda"), default="cpu", help="sets the chunk size (default cpu)")
     plan.add_argument("--cache", default=".lth-cache", metavar="DIR", help="the cache, to say what is cached")
     plan.add_argument("--no-edges", action="store_true", help="leave out the list of edges")
+    plan.add_argument("--dense-kernel", action="store_true", help="as --lth-dense-kernel (part of every key)")
+    plan.add_argument("--json", action="store_true",
+                      help="print the nodes as JSON (store key, name, seeds, model-steps, needs), in a topological order")
     return parser
 
 
@@ -121,10 +124,17 @@ def _plan(args) -> int:
     from lth.experiments.graph import Setting
     from lth.experiments.store import Store
 
-    setting = Setting(presets.get(args.scale), seed_base=args.seed_base, n_seeds=args.seeds, device=args.device)
+    setting = Setting(presets.get(args.scale), seed_base=args.seed_base, n_seeds=args.seeds, device=args.device,
+                      kernel="dense" if args.dense_kernel else None)
     lab = planning_lab(setting, Store(args.cache))
     claims = collect_claims(args.paths, args.keyword)
     graph = graph_for(claims, lab)
+    if args.json:
+        from lth.experiments.progress import planned_nodes
+
+        print(json.dumps({"claims": len(claims), "scale": args.scale, "totals": graph.totals(),
+                          "nodes": [n.to_dict() for n in planned_nodes(graph, lab.store)]}))
+        return 0
     print(f"lth plan: {len(claims)} claims at scale {args.scale}, seed base {args.seed_base}, {args.device}")
     for line in describe(graph, lab.store, edges=not args.no_edges):
         print(line)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -37,6 +38,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lth-threads", type=int, default=None, metavar="N",
                     help="torch intra-op threads per process (default: the cores divided among xdist workers, "
                          "every core without xdist)")
+    group.addoption("--lth-progress", choices=("auto", "bar", "lines", "off"), default="auto",
+                    help="progress from the experiment graph: a bar on a terminal, plain lines otherwise (auto), "
+                         "or off; a line per computed node is printed with -v or off")
+    group.addoption("--lth-progress-every", type=float, default=30.0, metavar="SECONDS",
+                    help="at most one progress line this often (lines mode); default 30")
     group.addoption("--lth-dense-kernel", action="store_true",
                     help="force the dense masked training step in every layer (debugging; slower at low density)")
 
@@ -57,6 +63,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
         if not torch.cuda.is_available():
             raise pytest.UsageError("--lth-device cuda was asked for, but torch.cuda.is_available() is False")
+    if config.getoption("--lth-progress-every") < 0:
+        raise pytest.UsageError(f"--lth-progress-every must be >= 0, got {config.getoption('--lth-progress-every')}")
     threads = config.getoption("--lth-threads")
     if threads is not None and threads < 1:
         raise pytest.UsageError(f"--lth-threads must be >= 1, got {threads}")
@@ -89,10 +97,94 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                 item.add_marker(pytest.mark.xfail(strict=False, raises=NotReproduced, reason=mark.kwargs["reason"]))
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Without xdist, the progress display's graph is that of the claims selected (after -k and -m)."""
+    if not hasattr(session.config, "workerinput"):
+        claims = [getattr(i.function, "lth_claim") for i in session.items
+                  if hasattr(getattr(i, "function", None), "lth_claim")]
+        if claims:
+            _start_local_progress(session.config, claims)
+
+
 def _schedule(item: pytest.Item) -> int:
     function = getattr(item, "function", None)
     declared = getattr(function, "lth_claim", None)
     return declared.schedule if declared is not None else getattr(function, "lth_schedule", 0)
+
+
+def _progress_mode(config: pytest.Config) -> str:
+    mode = config.getoption("--lth-progress")
+    if config.getoption("--lth-no-cache") or config.getoption("collectonly"):
+        return "off"  # progress is read from the cache's files
+    if mode == "auto":
+        return "bar" if sys.stderr.isatty() and _is_xdist_controller(config) else "lines"
+    return mode
+
+
+def _is_xdist_controller(config: pytest.Config) -> bool:
+    return not hasattr(config, "workerinput") and config.pluginmanager.hasplugin("dsession")
+
+
+def _node_lines(config: pytest.Config) -> bool:
+    """Whether workers print a line per computed node: with -v, or when the progress display is off."""
+    return config.getoption("verbose") > 0 or config.getoption("--lth-progress") == "off" \
+        or config.getoption("--lth-no-cache")
+
+
+def _start_local_progress(config: pytest.Config, claims: list) -> None:
+    """Without xdist: the collected claims' graph, ticked whenever this process computes a node."""
+    if _is_xdist_controller(config) or _progress_mode(config) == "off":
+        return
+    from lth.claimkit.plan import graph_for, planning_lab
+    from lth.experiments import progress
+    from lth.experiments.store import Store
+
+    store = Store(rooted(config, "--lth-cache"))
+    nodes = progress.planned_nodes(graph_for(claims, planning_lab(session_setting(config), store)), store)
+    if not nodes:
+        return  # claims that read no experiments: nothing to show
+    write = _progress_writer(config)
+    config._lth_monitor = progress.Monitor(progress.Tracker(nodes, store.root), "lines",
+                                           config.getoption("--lth-progress-every"),
+                                           write=lambda text: write(text, tag=False))
+
+
+@pytest.hookimpl(trylast=True)  # after claims/conftest.py's data check
+def pytest_sessionstart(session: pytest.Session) -> None:
+    config = session.config
+    if _is_xdist_controller(config) and _progress_mode(config) != "off":
+        threading.Thread(target=_start_controller_progress, args=(config,), name="lth-plan", daemon=True).start()
+
+
+def _start_controller_progress(config: pytest.Config) -> None:
+    """On the xdist controller, which collects nothing: the graph from ``lth plan --json`` with the session's
+    own selection, then a polling monitor. Progress is a display: if planning fails, the run goes on without it."""
+    from lth.experiments import progress
+
+    o = config.getoption
+    args = [*(a for a in config.args if not a.startswith("-")), "--scale", o("--lth-scale"),
+            "--seed-base", str(o("--lth-seed-base")), "--device", o("--lth-device"),
+            "--cache", str(rooted(config, "--lth-cache"))]
+    args += ["-k", o("keyword")] if o("keyword") else []
+    args += ["--seeds", str(o("--lth-seeds"))] if o("--lth-seeds") else []
+    args += ["--dense-kernel"] if o("--lth-dense-kernel") else []
+    try:
+        nodes = progress.plan_in_subprocess(args, cwd=config.invocation_params.dir)
+    except Exception as e:  # noqa: BLE001 - a display must not fail the run
+        sys.stderr.write(f"lth progress: not shown (planning the graph failed: {type(e).__name__})\n")
+        return
+    if getattr(config, "_lth_finished", False) or not nodes:
+        return
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+
+    def write(text: str) -> None:  # after pytest's progress dots, not on their line
+        mid_line = reporter is not None and getattr(reporter._tw, "width_of_current_line", 0)
+        sys.stderr.write(("\n" if mid_line else "") + text + "\n")
+        sys.stderr.flush()
+
+    monitor = progress.Monitor(progress.Tracker(nodes, rooted(config, "--lth-cache")), _progress_mode(config),
+                               o("--lth-progress-every"), write=write)
+    config._lth_monitor = monitor.start()
 
 
 def _progress_writer(config: pytest.Config):
@@ -101,8 +193,12 @@ def _progress_writer(config: pytest.Config):
     capman = config.pluginmanager.getplugin("capturemanager")
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
 
-    def write(message: str) -> None:
-        line = f"[lth {worker} {time.strftime('%H:%M:%S')}] {message}\n"
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+
+    def write(message: str, tag: bool = True) -> None:
+        mid_line = reporter is not None and getattr(reporter._tw, "width_of_current_line", 0)
+        line = ("\n" if mid_line else "") + (f"[lth {worker} {time.strftime('%H:%M:%S')}] {message}\n" if tag
+                                             else f"[{time.strftime('%H:%M:%S')}] {message}\n")
         if capman is None:
             sys.stderr.write(line)
             return
@@ -121,7 +217,16 @@ def lth_lab(pytestconfig: pytest.Config):
     from lth.experiments.store import Store
 
     c = pytestconfig
-    log = _progress_writer(c)
+    write = _progress_writer(c)
+    show_nodes = _node_lines(c)
+
+    def log(message: str) -> None:
+        if show_nodes:
+            write(message)
+        monitor = getattr(c, "_lth_monitor", None)
+        if monitor is not None and not hasattr(c, "workerinput") and not _is_xdist_controller(c):
+            monitor.tick()
+
     store = Store(rooted(c, "--lth-cache"), enabled=not c.getoption("--lth-no-cache"), log=log)
     executor = LocalExecutor(store, Context(c.getoption("--lth-device")), log=log)
     return Lab(session_setting(c), executor)
@@ -184,7 +289,13 @@ class ClaimsCollector:
         self.claims.append({**value, "outcome": outcome})
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if hasattr(self.config, "workerinput") or not self.claims:
+        if hasattr(self.config, "workerinput"):
+            return
+        self.config._lth_finished = True
+        monitor = getattr(self.config, "_lth_monitor", None)
+        if monitor is not None:
+            monitor.close()
+        if not self.claims:
             return
         interrupted = int(exitstatus) == int(pytest.ExitCode.INTERRUPTED)
         write_claims(self.config, self.claims, self.started, self.calibration, interrupted=interrupted)

@@ -122,13 +122,7 @@ class Store:
 
     def held(self, spec: ExperimentSpec, seeds: Sequence[int]) -> bool:
         """Whether another worker holds the lock of (spec, seeds) right now (a probe: it may change at once)."""
-        lock = self.lock(self.key(spec, seeds))
-        try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            return True
-        lock.release()
-        return False
+        return is_held(self.lock(self.key(spec, seeds)))
 
     def lock(self, key: str) -> FileLock:
         path = self._path(key).with_suffix(".lock")
@@ -227,6 +221,16 @@ class Store:
         self.save(key, value, spec, chunk)
         self.log(f"{name or spec.kind} seeds {chunk[0]}..{chunk[-1]}: computed in {time.perf_counter() - t0:.1f}s")
         return value
+
+
+def is_held(lock: FileLock) -> bool:
+    """Whether another holder has ``lock`` right now (a probe: it may change at once)."""
+    try:
+        lock.acquire(timeout=0)
+    except Timeout:
+        return True
+    lock.release()
+    return False
 
 
 def _call(compute: Callable, prepare: Callable | None, chunk: list[int]) -> dict:
