@@ -6,7 +6,9 @@
     python -m lth cache prune [DIR] (--older-than DAYS | --stale) [--dry-run]
     python -m lth export --pm 21 --seed 0 [--weights init|final] [--scale ci] [--seed-base 0] -o ticket.pt
     python -m lth diff OLD.json NEW.json
-    python -m lth table CLAIMS.json... [--per-seed] [--csv]
+    python -m lth table CLAIMS.json... [--per-seed] [--csv|--markdown] [--columns A,B,...]
+    python -m lth readme [README.md] [--check]
+    python -m lth preregister [--scale ci] [PATH...] [-k EXPR] [--check]
     python -m lth plan [--scale ci] [-k EXPR] [--seeds N] [--seed-base 0] [--device cpu] [--cache DIR] [--no-edges] [--json]
 
 Problems with the input (a missing or malformed file, no Chromium, a bad option value) print
@@ -89,6 +91,21 @@ def _parser() -> argparse.ArgumentParser:
     table.add_argument("paths", nargs="+", metavar="CLAIMS.json")
     table.add_argument("--per-seed", action="store_true", help="long-form per-seed values instead of verdicts")
     table.add_argument("--csv", action="store_true", help="CSV instead of Markdown")
+    table.add_argument("--markdown", action="store_true", help="Markdown (the default)")
+    table.add_argument("--columns", default=None, metavar="A,B,...", help="only these columns, in this order")
+    prereg = sub.add_parser("preregister", help="write (or --check) preregistration/SCALE.json: every claim's "
+                                                "declaration, the preset and the code fingerprints, to commit before verdict runs")
+    prereg.add_argument("paths", nargs="*", default=["claims"], metavar="PATH", help="claim files or folders (default claims)")
+    prereg.add_argument("--scale", default="ci", help="the scale preset (default ci)")
+    prereg.add_argument("-k", dest="keyword", default=None, metavar="EXPR", help="pytest's -k selection of claims")
+    prereg.add_argument("--root", default=".", metavar="DIR", help="the project root; the file is DIR/preregistration/SCALE.json")
+    prereg.add_argument("--check", action="store_true",
+                        help="write nothing; print one line per claim, preset or code that differs, and exit 1 if any")
+    readme = sub.add_parser("readme", help="regenerate the README's generated tables from the commands they name",
+                            description="Each block between '<!-- lth table ARGS -->' and '<!-- end lth table -->' "
+                                        "is replaced by the output of 'lth table ARGS' (paths from the README's folder).")
+    readme.add_argument("path", nargs="?", default="README.md", metavar="README.md")
+    readme.add_argument("--check", action="store_true", help="change nothing; exit 1 if a block is out of date")
     plan = sub.add_parser("plan", help="print the experiment graph of the collected claims, before anything runs",
                           description="The nodes (spec x seed chunk), their edges, the critical path in training "
                                       "steps and the total model-steps of the claims pytest would collect.")
@@ -108,14 +125,39 @@ def _parser() -> argparse.ArgumentParser:
 
 def _table(args) -> int:
     from lth.report import table
-    from lth.report.page import load_claims
 
-    rows, columns = [], table.PER_SEED_COLUMNS if args.per_seed else table.VERDICT_COLUMNS
-    for path in args.paths:
-        doc = load_claims(path)
-        rows += (table.per_seed_rows if args.per_seed else table.verdict_rows)(doc, run=str(path))
-    sys.stdout.write((table.to_csv if args.csv else table.to_markdown)(rows, columns))
+    columns = [c.strip() for c in args.columns.split(",")] if args.columns else None
+    sys.stdout.write(table.render(args.paths, per_seed=args.per_seed, csv_out=args.csv, columns=columns))
     return 0
+
+
+def _preregister(args) -> int:
+    from lth.claimkit import preregistration as prereg
+    from lth.claimkit.plan import collect_claims
+    from lth.experiments import presets
+
+    preset = presets.get(args.scale)
+    claims = collect_claims(args.paths, args.keyword, rootdir=args.root)
+    path = prereg.path_for(args.root, args.scale)
+    if args.check:
+        found = prereg.problems(claims, preset, prereg.load(path), path)
+        for line in found:
+            print(f"lth preregister: {line}")
+        if not found:
+            print(f"lth preregister: {len(claims)} claims, the preset and the code match {path}")
+        return 1 if found else 0
+    prereg.write(path, prereg.build(claims, preset))
+    print(f"lth preregister: {path}: {len(claims)} claims at scale {args.scale}; commit it before any verdict run")
+    return 0
+
+
+def _readme(args) -> int:
+    from lth.report import readme
+
+    stale = readme.regenerate(args.path, check=args.check)
+    for block in stale:
+        print(f"lth readme: {args.path}: {'out of date' if args.check else 'regenerated'}: lth {block}")
+    return 1 if args.check and stale else 0
 
 
 def _plan(args) -> int:
@@ -218,7 +260,8 @@ def main(argv: list[str] | None = None) -> int:
             print(screenshot(args.html, args.output, width=args.width, height=args.height, full_page=args.full_page,
                              scale=args.scale))
             return 0
-        return {"cache": _cache, "export": _export, "diff": _diff, "plan": _plan, "table": _table}[args.command](args)
+        return {"cache": _cache, "export": _export, "diff": _diff, "plan": _plan, "table": _table, "readme": _readme,
+                "preregister": _preregister}[args.command](args)
     except (ReportError, data.DataError, FileNotFoundError, ValueError) as e:
         print(f"lth {args.command}: error: {e}", file=sys.stderr)
         return 2

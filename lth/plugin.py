@@ -38,6 +38,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--lth-threads", type=int, default=None, metavar="N",
                     help="torch intra-op threads per process (default: the cores divided among xdist workers, "
                          "every core without xdist)")
+    group.addoption("--lth-verdict", action="store_true",
+                    help="a verdict run: refuse to start unless every collected claim, the preset and the code match "
+                         "preregistration/SCALE.json and the working tree is clean")
+    group.addoption("--lth-commit", default=None, metavar="SHA",
+                    help="the commit being run, for a copy without .git (default: $LTH_COMMIT, else git HEAD)")
     group.addoption("--lth-progress", choices=("auto", "bar", "lines", "off"), default="auto",
                     help="progress from the experiment graph: a bar on a terminal, plain lines otherwise (auto), "
                          "or off; a line per computed node is printed with -v or off")
@@ -69,10 +74,80 @@ def pytest_configure(config: pytest.Config) -> None:
     if threads is not None and threads < 1:
         raise pytest.UsageError(f"--lth-threads must be >= 1, got {threads}")
     worker = getattr(config, "workerinput", None)
+    if worker is None:
+        config._lth_provenance = _provenance(config)
+        if config.getoption("--lth-verdict") and not config.getoption("collectonly"):
+            _refuse_unless_preregistered(config)
     from lth.experiments.runtime import share_cores
 
     share_cores(int(worker.get("workercount", 1)) if worker is not None else 1, threads)
     config.pluginmanager.register(ClaimsCollector(config), "lth-claims-collector")
+
+
+def _provenance(config: pytest.Config) -> dict:
+    """The commit that runs (an explicit one wins: a copy without .git, or with a stale one, must say), the files
+    that differ from it, and the pre-registration file of the scale with where it was committed."""
+    from lth.claimkit import preregistration as prereg
+
+    root = Path(config.rootpath)
+    explicit = config.getoption("--lth-commit") or os.environ.get("LTH_COMMIT") or None
+    head = prereg.git_head(root)
+    commit, source = (explicit, "--lth-commit" if config.getoption("--lth-commit") else "LTH_COMMIT") if explicit \
+        else (head, "git HEAD") if head else (None, "unknown")
+    path = prereg.path_for(root, config.getoption("--lth-scale"))
+    registered = None
+    if path.exists():
+        committed = prereg.committed_in(path)
+        import hashlib
+
+        registered = {"file": str(path.relative_to(root)), "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+                      "commit": committed[0] if committed else None, "date": committed[1] if committed else None}
+    return {"git_commit": commit, "head": head, "verdict_run": bool(config.getoption("--lth-verdict")),
+            "commit_from": source, "dirty_files": prereg.dirty_files(root) if head else None,
+            "preregistration": registered}
+
+
+def _refuse_unless_preregistered(config: pytest.Config) -> None:
+    """--lth-verdict: one line and exit 4 unless the run is what was pre-registered, on a clean, known commit."""
+    import subprocess
+
+    p = config._lth_provenance
+    if p["git_commit"] is None:
+        raise pytest.UsageError(f"--lth-verdict: no git checkout at {config.rootpath}; name the commit being run "
+                                f"with --lth-commit SHA or LTH_COMMIT")
+    if p["head"] is not None and not p["head"].startswith(p["git_commit"]):
+        raise pytest.UsageError(f"--lth-verdict: {p['commit_from']} {p['git_commit']} is not this checkout's HEAD "
+                                f"{p['head']}")
+    if p["dirty_files"]:
+        shown = ", ".join(p["dirty_files"][:3]) + (f" and {len(p['dirty_files']) - 3} more"
+                                                   if len(p["dirty_files"]) > 3 else "")
+        raise pytest.UsageError(f"--lth-verdict: the working tree differs from {p['head'][:12]} ({shown}); "
+                                f"commit or stash first")
+    args = [*(a for a in config.args if not a.startswith("-")), "--check", "--scale", config.getoption("--lth-scale"),
+            "--root", str(config.rootpath)]
+    args += ["-k", config.getoption("keyword")] if config.getoption("keyword") else []
+    run = subprocess.run([sys.executable, "-m", "lth", "preregister", *args], capture_output=True, text=True,
+                         cwd=config.invocation_params.dir, timeout=600)
+    if run.returncode != 0:
+        found = [l.removeprefix("lth preregister: ") for l in run.stdout.splitlines() if l.strip()] or \
+            [(run.stderr.strip().splitlines() or ["the pre-registration check failed"])[-1]]
+        more = f" (and {len(found) - 1} more: python -m lth preregister --check)" if len(found) > 1 else ""
+        raise pytest.UsageError(f"--lth-verdict refused: {found[0]}{more}")
+
+
+def _standing(config: pytest.Config, declared) -> dict:
+    """The claim against this scale's pre-registration (loaded once per process)."""
+    from lth.claimkit import preregistration as prereg
+
+    if not hasattr(config, "_lth_registered"):
+        path = prereg.path_for(config.rootpath, config.getoption("--lth-scale"))
+        try:
+            config._lth_registered = (prereg.load(path), prereg.committed_in(path) if path.exists() else None)
+        except ValueError:
+            config._lth_registered = (None, None)
+    registered, committed = config._lth_registered
+    s = prereg.standing(declared, registered, committed)
+    return {**s.to_dict(), "words": s.words()}
 
 
 def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -253,8 +328,10 @@ def session_setting(config: pytest.Config):
 def claim(request: pytest.FixtureRequest, lth_lab) -> ClaimRun:
     """The running claim: its alpha and statistics options, and ``check``/``conclude`` to record evidence."""
     c = ClaimRun(request.node, lth_lab)
+    declared = getattr(getattr(request.node, "function", None), "lth_claim", None)
+    standing = {"preregistration": _standing(request.config, declared)} if declared is not None else {}
     request.node.user_properties.append((INFO, {**c.info, "nodeid": request.node.nodeid, "scale": c.scale,
-                                                "alpha": c.alpha, "m": c.m}))
+                                                "alpha": c.alpha, "m": c.m, **standing}))
     return c
 
 
@@ -276,6 +353,8 @@ class ClaimsCollector:
             return
         if EVIDENCE in props:
             value = props[EVIDENCE]
+            if "preregistration" in props.get(INFO, {}):
+                value = {**value, "preregistration": props[INFO]["preregistration"]}
         elif INFO in props:  # the test broke before it could conclude: report it as an error, not silence
             value = {**props[INFO], "verdict": "error", "p_value": 1.0, "error": _crash_text(report),
                      "measured": "", "figures": [], "comparisons": [], "experiments": []}
@@ -315,15 +394,17 @@ def write_claims(config: pytest.Config, claims: list[dict], started: float,
 
     preset = presets.get(config.getoption("--lth-scale"))
     n_seeds = config.getoption("--lth-seeds")
+    provenance = getattr(config, "_lth_provenance", None) or _provenance(config)
     doc = results.build_document(
         claims, scale=preset.name, seed_base=config.getoption("--lth-seed-base"),
         seeds={"xor": n_seeds or preset.xor_seeds, "mnist": n_seeds or preset.mnist_seeds,
                "fashion-mnist": n_seeds or preset.fmnist_seeds},
         device=results.device_label(config.getoption("--lth-device")), versions=results.versions(),
-        git_commit=results.git_commit(), command=results.command_line(config.invocation_params.args),
+        git_commit=provenance["git_commit"], command=results.command_line(config.invocation_params.args),
         started=started, wall_time_s=time.time() - started, family_alpha=preset.family_alpha,
         protocol=preset.describe(), calibration=calibration, collected=getattr(config, "_lth_collected", None),
-        interrupted=interrupted)
+        interrupted=interrupted, provenance={k: provenance[k] for k in ("verdict_run", "commit_from", "dirty_files",
+                                                                         "preregistration")})
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     write = reporter.write_line if reporter is not None else (lambda line: print(line, file=sys.stderr))
     if reporter is not None and getattr(reporter._tw, "width_of_current_line", 0):

@@ -65,3 +65,29 @@ def test_the_verdict_table_is_markdown_or_csv(run):
     pd = pytest.importorskip("pandas")
     frame = pd.read_csv(io.StringIO(_lth("table", str(run), "--csv")))
     assert sorted(frame["claim"]) == ["XOR-1", "XOR-2"] and (frame["p"] < frame["alpha"]).all()
+
+
+def test_the_readmes_tables_are_what_lth_table_prints():
+    from lth.report import readme
+
+    root = Path(__file__).resolve().parents[1]
+    assert readme.regenerate(root / "README.md", check=True) == []  # regenerate with `python -m lth readme`
+    assert "<!-- lth table results/ci-60000/claims.json" in (root / "README.md").read_text()
+
+
+def test_lth_readme_regenerates_a_drifted_block_and_check_reports_it(tmp_path):
+    import shutil
+
+    from lth.report import readme
+
+    root = Path(__file__).resolve().parents[1]
+    shutil.copy(root / "results" / "ci-60000" / "claims.json", tmp_path / "claims.json")
+    doc = tmp_path / "README.md"
+    doc.write_text("intro\n<!-- lth table claims.json --columns claim,verdict -->\n| typed | by hand |\n"
+                   "<!-- end lth table -->\nafter\n")
+    assert readme.regenerate(doc, check=True) == ["table claims.json --columns claim,verdict"]
+    assert "typed" in doc.read_text()  # --check changes nothing
+    assert readme.regenerate(doc) == ["table claims.json --columns claim,verdict"]
+    text = doc.read_text()
+    assert "| claim | verdict |" in text and "| XOR-1 | reproduced |" in text and text.endswith("after\n")
+    assert readme.regenerate(doc, check=True) == []

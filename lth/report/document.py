@@ -65,7 +65,7 @@ def build_document(claims: Iterable[dict], *, scale: str, seed_base: int, seeds:
                    versions: dict[str, str], git_commit: str | None, command: str, started: float | str,
                    wall_time_s: float, family_alpha: float, protocol: list[dict], m: int | None = None,
                    calibration: list[dict] | None = None, collected: int | None = None,
-                   interrupted: bool = False) -> dict:
+                   interrupted: bool = False, provenance: dict | None = None) -> dict:
     """The claims.json document: the run's metadata and the claims (sorted by id, Holm-adjusted).
 
     ``claims``: one evidence dict per claim (the fields of a claim in the schema, ``p_holm`` aside).
@@ -97,6 +97,8 @@ def build_document(claims: Iterable[dict], *, scale: str, seed_base: int, seeds:
         "protocol": list(protocol),
         "claims": claims,
     }
+    if provenance is not None:
+        doc["provenance"] = dict(provenance)
     if collected is not None:
         doc["collected"] = int(collected)
     doc.update(completeness(claims, interrupted))

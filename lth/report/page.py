@@ -146,7 +146,31 @@ def _claim_view(c: dict, counter: list[int]) -> dict:
                       "effect": k.get("effect"), "effect_label": str(k.get("effect_label", "")), "ci": k.get("ci"),
                       "n": k.get("n")} for k in c.get("reported") or [] if isinstance(k, dict)],
         "reported_why": str(c.get("reported_why", "") or ""), "family": str(c.get("family", "") or ""),
+        "preregistration": _standing_words(c.get("preregistration")),
+        "changed_after": isinstance(c.get("preregistration"), dict)
+        and c["preregistration"].get("status") == "changed after pre-registration",
     }
+
+
+def _standing_words(standing) -> str:
+    """A claim against its pre-registration, in words (files before 0.4.0 record none)."""
+    if not isinstance(standing, dict):
+        return "pre-registration not recorded (a file from before 0.4.0)"
+    return str(standing.get("words") or standing.get("status") or "")
+
+
+def _provenance_words(doc: dict) -> str:
+    p = doc.get("provenance")
+    if not isinstance(p, dict):
+        return "not recorded (a file from before 0.4.0)"
+    reg = p.get("preregistration")
+    where = ("none for this scale" if not isinstance(reg, dict) else
+             f"{reg.get('file')} (SHA-256 {str(reg.get('sha256'))[:12]}), committed in {str(reg.get('commit'))[:12]} on "
+             f"{str(reg.get('date'))[:10]}" if reg.get("commit") else f"{reg.get('file')}, not committed")
+    dirty = p.get("dirty_files")
+    tree = "unknown (no git)" if dirty is None else "clean" if not dirty else f"{len(dirty)} files differ from the commit"
+    return (f"{'verdict run (declarations, preset and code checked against the pre-registration)' if p.get('verdict_run') else 'not a verdict run'}; "
+            f"commit from {p.get('commit_from')}; working tree {tree}; pre-registration: {where}")
 
 
 def _experiments(claims: list[dict]) -> list[dict]:
@@ -199,7 +223,7 @@ def render_html(doc: dict, source_name: str = "claims.json") -> str:
         protocol=protocol, experiments=experiments, unrecorded=max(0, collected - len(claims)), collected=collected,
         incomplete=doc.get("complete") is False, interrupted=bool(doc.get("interrupted")), missing=doc.get("missing") or [],
         compute_s=sum(e["wall_s"] for e in experiments if not e["cached"]), source_name=source_name,
-        calibration=calibration, beyond_title=registry.TITLES["beyond"],
+        calibration=calibration, beyond_title=registry.TITLES["beyond"], provenance=_provenance_words(doc),
     )
 
 

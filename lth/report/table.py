@@ -13,7 +13,7 @@ from typing import Iterable
 from lth.report.fmt import finite
 
 VERDICT_COLUMNS = ("run", "claim", "family", "verdict", "p", "alpha", "effect", "effect_label", "ci_low", "ci_high",
-                   "censored_max")
+                   "censored_max", "outcome", "preregistration")
 PER_SEED_COLUMNS = ("run", "claim", "comparison", "design", "alternative", "margin", "arm", "level", "level_value",
                     "metric", "seed", "value")
 
@@ -33,7 +33,8 @@ def verdict_rows(doc: dict, run: str = "") -> list[dict]:
         rows.append({"run": run, "claim": c.get("id"), "family": c.get("family"), "verdict": c.get("verdict"),
                      "p": finite(c.get("p_value")), "alpha": finite(c.get("alpha")), "effect": finite(c.get("effect")),
                      "effect_label": c.get("effect_label"), "ci_low": finite(ci[0]), "ci_high": finite(ci[1]),
-                     "censored_max": max(cens) if cens else None})
+                     "censored_max": max(cens) if cens else None, "outcome": c.get("outcome"),
+                     "preregistration": (c.get("preregistration") or {}).get("status")})
     return rows
 
 
@@ -74,3 +75,22 @@ def to_markdown(rows: list[dict], columns: tuple[str, ...]) -> str:
     lines = ["| " + " | ".join(columns) + " |", "| " + " | ".join("---" for _ in columns) + " |"]
     lines += ["| " + " | ".join(_cell(r.get(k)) for k in columns) + " |" for r in rows]
     return "\n".join(lines) + "\n"
+
+
+def render(paths: Iterable[str], *, per_seed: bool = False, csv_out: bool = False,
+           columns: Iterable[str] | None = None, root: str | None = None) -> str:
+    """``lth table``'s output for claims.json files (paths relative to ``root`` when given)."""
+    import os
+
+    from lth.report.page import load_claims
+
+    every = PER_SEED_COLUMNS if per_seed else VERDICT_COLUMNS
+    chosen = tuple(columns) if columns else every
+    unknown = [c for c in chosen if c not in every]
+    if unknown:
+        raise ValueError(f"unknown column {unknown[0]!r}; the columns are {', '.join(every)}")
+    rows: list[dict] = []
+    for path in paths:
+        doc = load_claims(os.path.join(root, path) if root else path)
+        rows += (per_seed_rows if per_seed else verdict_rows)(doc, run=str(path))
+    return (to_csv if csv_out else to_markdown)(rows, chosen)
