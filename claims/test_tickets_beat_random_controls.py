@@ -6,6 +6,9 @@ from lth.claimkit.claim import Claim
 
 test_tickets_beat_random_controls = Claim(
     id="MNIST-4a",
+    equivalence=0.001,
+    equivalence_why=("0.1 points of test accuracy: the project's margin for 'as accurate as' (preset `margin`), below "
+                     "the smallest gap the paper reads as a difference (Fig. 5: about 0.3 points at Pm 13.5%)"),
     statement=("At Pm <= 21%, winning tickets are more accurate than the same masks with fresh weights (random "
                "reinitialisation: the architecture only), than the original weights under a random mask of the same "
                "per-layer density (random pruning: the initialisation only), and than the ticket's mask with its own "
@@ -15,12 +18,8 @@ test_tickets_beat_random_controls = Claim(
                    "21% the ticket is half a point more accurate than reinitialised; random sparse networks do worse. "
                    "v1 abstract: tickets 'randomly reinitialized or rearranged' perform worse."),
     at=(21.1, 7.0, 3.6),
-    checks=[checks.versus(arms.TICKET, arms.REINIT, design="paired-t", label="{pm}: ticket > random reinit",
-                          pilot="r = +0.53/+0.34/-0.03 at 21/7/3.6% (seed base 0)"),
-            checks.versus(arms.TICKET, arms.RANDOM_PRUNING, design="paired-t", label="{pm}: ticket > random pruning",
-                          pilot="r = +0.34/+0.22/-0.01 at 21/7/3.6% (seed base 0)"),
-            checks.versus(arms.TICKET, arms.REARRANGED, design="welch", label="{pm}: ticket > rearranged",
-                          pilot="accuracy r = +0.19 at 21% (speed pilot, seed base 50000; no earlier ci data)")],
+    checks=[checks.versus(arms.TICKET, arms.REINIT, design="signflip", label="{pm}: ticket > random reinit"),
+            checks.versus(arms.TICKET, arms.RANDOM_PRUNING, design="signflip", label="{pm}: ticket > random pruning"),
+            checks.versus(arms.TICKET, arms.REARRANGED, design="signflip", label="{pm}: ticket > rearranged")],
     holds="ticket beats all three controls at every level",
-    figures=[figures.accuracy(controls="all")],
-).test
+    figures=[figures.accuracy(controls="all")]).test

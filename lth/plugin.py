@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from lth.claimkit.claim import EVIDENCE, INFO, NotReproduced
+from lth.claimkit.claim import EVIDENCE, INFO, OUTCOMES
 from lth.claimkit.run import ClaimRun
 from lth.experiments.presets import PRESETS
 
-CALIBRATION = "lth_calibration"  # the user property a permutation A/A check records
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -55,9 +54,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "claim(id, statement, source, paper_numbers): a claim of the paper, tested over "
                                        "seeds (declared with lth.claimkit.Claim)")
-    config.addinivalue_line("markers", "lth_xfail(scale, reason): the claim does not reproduce at this scale: an expected "
-                                       "failure there that absorbs only 'not reproduced' (contradicted or a crash "
-                                       "still fails; a pass is reported as XPASS)")
+    config.addinivalue_line("markers", "lth_expect(scale, verdict, reason): the pre-registered outcome expected at this "
+                                       "scale, absent or inconclusive: an expected failure there that absorbs only that "
+                                       "verdict (contradicted, a crash or the other verdict still fails; a reproduced "
+                                       "claim is reported as XPASS)")
     seeds, base = config.getoption("--lth-seeds"), config.getoption("--lth-seed-base")
     if seeds is not None and seeds < 4:
         raise pytest.UsageError(f"--lth-seeds must be >= 4 (the A/A check compares two halves of >= 2 seeds), got {seeds}")
@@ -167,9 +167,11 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     items.sort(key=_schedule)
     scale = config.getoption("--lth-scale")
     for item in claims:
-        for mark in item.iter_markers("lth_xfail"):
-            if mark.kwargs.get("scale", mark.args[0] if mark.args else None) == scale and scale != "smoke":
-                item.add_marker(pytest.mark.xfail(strict=False, raises=NotReproduced, reason=mark.kwargs["reason"]))
+        for mark in item.iter_markers("lth_expect"):
+            if mark.kwargs.get("scale") == scale and scale != "smoke":
+                verdict = mark.kwargs["verdict"]
+                item.add_marker(pytest.mark.xfail(strict=False, raises=OUTCOMES[verdict],
+                                                  reason=f"expected {verdict}: {mark.kwargs['reason']}"))
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
@@ -341,16 +343,12 @@ class ClaimsCollector:
     def __init__(self, config: pytest.Config):
         self.config = config
         self.claims: list[dict] = []
-        self.calibration: list[dict] = []  # the permutation A/A checks (claims/test_calibration.py): not claims
         self.started = time.time()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         if report.when != "call":
             return
         props = dict(getattr(report, "user_properties", []))
-        if CALIBRATION in props:
-            self.calibration.append({**props[CALIBRATION], "outcome": report.outcome})
-            return
         if EVIDENCE in props:
             value = props[EVIDENCE]
             if "preregistration" in props.get(INFO, {}):
@@ -377,7 +375,7 @@ class ClaimsCollector:
         if not self.claims:
             return
         interrupted = int(exitstatus) == int(pytest.ExitCode.INTERRUPTED)
-        write_claims(self.config, self.claims, self.started, self.calibration, interrupted=interrupted)
+        write_claims(self.config, self.claims, self.started, interrupted=interrupted)
 
 
 def _crash_text(report: pytest.TestReport) -> str:
@@ -386,7 +384,7 @@ def _crash_text(report: pytest.TestReport) -> str:
 
 
 def write_claims(config: pytest.Config, claims: list[dict], started: float,
-                 calibration: list[dict] | None = None, *, interrupted: bool = False) -> Path | None:
+                 *, interrupted: bool = False) -> Path | None:
     """Assemble, validate and write claims.json (and claims.html) through lth.results; return the json path."""
     from lth.experiments import presets
     from lth.report import document as results
@@ -402,7 +400,7 @@ def write_claims(config: pytest.Config, claims: list[dict], started: float,
         device=results.device_label(config.getoption("--lth-device")), versions=results.versions(),
         git_commit=provenance["git_commit"], command=results.command_line(config.invocation_params.args),
         started=started, wall_time_s=time.time() - started, family_alpha=preset.family_alpha,
-        protocol=preset.describe(), calibration=calibration, collected=getattr(config, "_lth_collected", None),
+        protocol=preset.describe(), collected=getattr(config, "_lth_collected", None),
         interrupted=interrupted, provenance={k: provenance[k] for k in ("verdict_run", "commit_from", "dirty_files",
                                                                          "preregistration")})
     reporter = config.pluginmanager.get_plugin("terminalreporter")
@@ -426,12 +424,13 @@ def write_claims(config: pytest.Config, claims: list[dict], started: float,
 
 
 def verdict_table(claims: list[dict]) -> list[str]:
-    """The run's verdicts as a terminal table: claim, verdict, p against alpha, effect."""
-    rows = [("claim", "verdict", "p", "alpha", "effect")]
+    """The run's verdicts as a terminal table: claim, verdict, p (with the design's floor) against alpha, effect."""
+    rows = [("claim", "verdict", "p", "floor", "alpha", "effect")]
+    num = lambda v: f"{v:.2g}" if isinstance(v, (int, float)) else "-"  # noqa: E731
     for c in claims:
-        p, a, e = c.get("p_value"), c.get("alpha"), c.get("effect")
+        e = c.get("effect")
         rows.append((str(c.get("id")), str(c.get("verdict")) + (" (expected)" if c.get("outcome") == "xfailed" else ""),
-                     f"{p:.2g}" if isinstance(p, (int, float)) else "-", f"{a:.2g}" if isinstance(a, (int, float)) else "-",
+                     num(c.get("p_value")), num(c.get("p_floor")), num(c.get("alpha")),
                      f"{e:+.4g} {c.get('effect_label', '')}"[:70] if isinstance(e, (int, float)) else "-"))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    return ["lth verdicts:"] + ["  " + "  ".join(r[i].ljust(widths[i]) for i in range(4)) + "  " + r[4] for r in rows]
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    return ["lth verdicts:"] + ["  " + "  ".join(r[i].ljust(widths[i]) for i in range(5)) + "  " + r[5] for r in rows]

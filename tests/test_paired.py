@@ -101,15 +101,12 @@ def test_welch_on_paired_data_is_lth_welch_after_pairing():
     assert r.test.startswith("Welch t (r = ") and "2 pairs dropped" in r.test and r.test.endswith("H1: greater")
 
 
-def test_within_seed_correlation_and_the_design_rule():
+def test_within_seed_correlation():
     assert paired.within_seed_correlation([1, 2, 3, np.nan], [2, 4, 7, 1]) == pytest.approx(
         sps.pearsonr([1, 2, 3], [2, 4, 7]).statistic)
     assert math.isnan(paired.within_seed_correlation([1, 1, 1, 1], [1, 2, 3, 4]))
     assert math.isnan(paired.within_seed_correlation([1, 2], [1, 2]))
-    assert [paired.choose_design(r, discrete=True) for r in (-0.5, 0.0, 0.1, 0.9, math.nan)] == ["signflip"] * 5
-    rule = {-0.17: "paired-t", -0.01: "paired-t", 0.0: "welch", 0.18: "welch", paired.WELCH_BELOW: "paired-t",
-            0.5: "paired-t", math.nan: "paired-t"}
-    assert {r: paired.choose_design(r, discrete=False) for r in rule} == rule
+    assert not hasattr(paired, "choose_design")  # claims v3: one design per kind of data, no pilot selection
 
 
 def test_the_design_registry_dispatches_on_the_name_and_names_bad_ones_in_one_line():
@@ -220,7 +217,7 @@ def test_sign_flip_false_positive_rate_on_discrete_skewed_iterations(rho):
     p = np.concatenate([paired.p_values("signflip", a, b, alternative=alt) for alt in ("greater", "less")])
     ok, text = _at_most_alpha(p)
     assert ok, text
-    assert p.min() >= 1 / (paired.SIGNFLIP_RESAMPLES + 1)  # the random-pattern test's floor, well below ALPHA
+    assert p.min() >= paired.signflip_floor(16)  # the exact test's floor, 1/2^16, well below ALPHA
 
 
 def test_sign_flip_has_power_where_the_pilot_says_it_should():
@@ -229,7 +226,8 @@ def test_sign_flip_has_power_where_the_pilot_says_it_should():
     t21 = [2800, 4000, 4200, 3000, 2000, 1200, 2000, 2000, 2000, 2000, 3200, 1200, 2000, 2200, 2400, 1600]
     r = paired.signflip(t21, dense, alternative="less", alpha=ALPHA, label="pilot", n_resamples=0)
     assert r.p_value < ALPHA and r.p_opposite > 0.99 and r.effect == pytest.approx(np.mean(t21) - np.mean(dense))
-    assert "9,999 random sign patterns" in r.test
+    assert "(exact)" in r.test and r.p_floor == 2.0 ** -16 and "65,536 sign patterns" in r.resolution
+    assert r.p_value == pytest.approx(round(r.p_value * 2 ** 16) / 2 ** 16)  # a count of patterns over 2^16
 
 
 def test_exact_mcnemar_false_positive_rate_on_correlated_successes():

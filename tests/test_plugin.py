@@ -11,10 +11,11 @@ import pytest
 from lth.claimkit import families as registry
 from lth import stats
 
-registry.register("fake", tuple(f"FAKE-{i}" for i in range(1, 8)))  # alpha = family alpha / 7
+registry.register("fake", tuple(f"FAKE-{i}" for i in range(1, 9)))  # alpha = family alpha / 8
 
-def _run(claim, a, b):
+def _run(claim, a, b, p_equivalence=None):
     result = stats.welch(a, b, alpha=claim.alpha, label="a > b", seed=claim.seed, n_resamples=50)
+    result.p_equivalence = p_equivalence
     claim.conclude(result, measured=f"a {np.mean(a):.3f} vs b {np.mean(b):.3f}",
                    figures=[{"type": "strip", "title": "t", "ylabel": "y",
                              "groups": [{"name": "a", "values": list(a)}]}],
@@ -29,7 +30,7 @@ def test_contradicted(claim):
     _run(claim, np.linspace(0.0, 0.1, 8), np.linspace(1.0, 1.1, 8))
 
 @pytest.mark.claim(id="FAKE-3", statement="a beats a.", source="here", paper_numbers="none")
-@pytest.mark.lth_xfail(scale="ci", reason="measured: no difference")
+@pytest.mark.lth_expect(scale="ci", verdict="inconclusive", reason="measured: no difference")
 def test_expected_failure(claim):
     _run(claim, np.linspace(0.0, 0.1, 8), np.linspace(0.0, 0.1, 8)[::-1])
 
@@ -38,19 +39,25 @@ def test_crash(claim):
     raise RuntimeError("boom")
 
 @pytest.mark.claim(id="FAKE-5", statement="b beats a, expected not to reproduce.", source="here", paper_numbers="none")
-@pytest.mark.lth_xfail(scale="ci", reason="measured: no difference")
+@pytest.mark.lth_expect(scale="ci", verdict="inconclusive", reason="measured: no difference")
 def test_expected_failure_contradicted(claim):
     _run(claim, np.linspace(0.0, 0.1, 8), np.linspace(1.0, 1.1, 8))
 
 @pytest.mark.claim(id="FAKE-6", statement="a beats b, expected not to reproduce.", source="here", paper_numbers="none")
-@pytest.mark.lth_xfail(scale="ci", reason="measured: no difference")
+@pytest.mark.lth_expect(scale="ci", verdict="inconclusive", reason="measured: no difference")
 def test_expected_failure_reproduced(claim):
     _run(claim, np.linspace(1.0, 1.1, 8), np.linspace(0.0, 0.1, 8))
 
 @pytest.mark.claim(id="FAKE-7", statement="crashes, expected not to reproduce.", source="here", paper_numbers="none")
-@pytest.mark.lth_xfail(scale="ci", reason="measured: no difference")
+@pytest.mark.lth_expect(scale="ci", verdict="inconclusive", reason="measured: no difference")
 def test_expected_failure_crash(claim):
     raise RuntimeError("boom")
+
+@pytest.mark.claim(id="FAKE-8", statement="a beats a, expected inconclusive, found absent.", source="here",
+                   paper_numbers="none")
+@pytest.mark.lth_expect(scale="ci", verdict="inconclusive", reason="measured: too few seeds")
+def test_expected_failure_absent(claim):
+    _run(claim, np.linspace(0.0, 0.1, 8), np.linspace(0.0, 0.1, 8)[::-1], p_equivalence=1e-9)
 '''
 
 
@@ -67,19 +74,22 @@ def _claims(pytester):
 @pytest.mark.parametrize("xdist", [[], ["-n", "2"]], ids=["in-process", "xdist"])
 def test_verdicts_outcomes_and_evidence_reach_claims_json(project, xdist):
     result = project.runpytest_subprocess("--lth-report", "reports", "--lth-no-cache", *xdist)
-    result.assert_outcomes(passed=1, failed=4, xfailed=1, xpassed=1)
+    result.assert_outcomes(passed=1, failed=5, xfailed=1, xpassed=1)
     result.stdout.fnmatch_lines(["*FAKE-2 contradicted: b beats a. Measured: a 0.050 vs b 1.050*p = *"])
     claims = _claims(project)
     assert claims["FAKE-1"]["verdict"] == "reproduced" and claims["FAKE-1"]["outcome"] == "passed"
     assert claims["FAKE-2"]["verdict"] == "contradicted" and claims["FAKE-2"]["outcome"] == "failed"
-    assert claims["FAKE-3"]["outcome"] == "xfailed" and claims["FAKE-3"]["xfail_reason"] == "measured: no difference"
-    # the expected failure absorbs only "not reproduced": a contradiction or a crash still fails, a pass is an XPASS
+    assert claims["FAKE-3"]["verdict"] == "inconclusive" and claims["FAKE-3"]["outcome"] == "xfailed"
+    assert claims["FAKE-3"]["xfail_reason"] == "expected inconclusive: measured: no difference"
+    # an expected outcome absorbs only its own verdict: a contradiction, a crash or "absent" instead of
+    # "inconclusive" still fails, a pass is an XPASS
+    assert claims["FAKE-8"]["verdict"] == "absent" and claims["FAKE-8"]["outcome"] == "failed"
     assert claims["FAKE-5"]["verdict"] == "contradicted" and claims["FAKE-5"]["outcome"] == "failed"
     assert claims["FAKE-6"]["verdict"] == "reproduced" and claims["FAKE-6"]["outcome"] == "xpassed"
     assert claims["FAKE-7"]["verdict"] == "error" and claims["FAKE-7"]["outcome"] == "failed"
     assert claims["FAKE-4"]["verdict"] == "error" and "boom" in claims["FAKE-4"]["error"]
     for c in claims.values():
-        assert c["alpha"] == pytest.approx(0.01 / 7)  # Bonferroni over the seven claims registered in the family
+        assert c["alpha"] == pytest.approx(0.01 / 8)  # Bonferroni over the eight claims registered in the family
         assert 0 <= c["p_value"] <= c["p_holm"] <= 1
     assert claims["FAKE-1"]["figures"][0]["type"] == "strip"
     doc = json.loads((project.path / "reports" / "claims.json").read_text())
@@ -90,14 +100,15 @@ def test_verdicts_outcomes_and_evidence_reach_claims_json(project, xdist):
 def test_smoke_scale_records_verdicts_without_asserting(project):
     result = project.runpytest_subprocess("--lth-scale", "smoke", "--lth-no-cache",
                                           "-k", "not crash")
-    result.assert_outcomes(passed=5)
+    result.assert_outcomes(passed=6)
     assert _claims(project)["FAKE-2"]["verdict"] == "contradicted"
 
 
 def test_xfail_applies_only_at_its_scale(project):
     result = project.runpytest_subprocess("--lth-scale", "paper", "--lth-no-cache",
-                                          "-k", "expected_failure and not contradicted and not reproduced and not crash")
-    result.assert_outcomes(failed=1)  # not marked at paper scale: an honest 'not reproduced' fails
+                                          "-k", "expected_failure and not contradicted and not reproduced and not crash "
+                                                "and not absent")
+    result.assert_outcomes(failed=1)  # not expected at paper scale: an honest 'inconclusive' fails
 
 
 @pytest.mark.parametrize("args, message", [

@@ -32,7 +32,7 @@ def test_a_declaration_is_plain_data_whose_hash_changes_with_any_field_that_deci
     edited = dataclasses.replace(claim, checks=[dataclasses.replace(claim.checks[0], margin=0.002), *claim.checks[1:]])
     assert prereg.sha256(prereg.declaration(edited)) != prereg.sha256(d)
     assert prereg.first_difference(d, prereg.declaration(edited)) == "checks[0].margin"
-    unexpected = dataclasses.replace(claim, xfail={})  # an expected outcome is part of the declaration
+    unexpected = dataclasses.replace(claim, expected={})  # an expected outcome is part of the declaration
     assert prereg.first_difference(d, prereg.declaration(unexpected)).startswith("expected")
     figures_only = dataclasses.replace(claim, figures=())  # figures decide nothing: not part of it
     assert prereg.sha256(prereg.declaration(figures_only)) == prereg.sha256(d)
@@ -106,7 +106,7 @@ def test_a_verdict_run_starts_only_on_what_was_pre_registered_and_committed(tmp_
     assert claim["preregistration"]["status"] == "pre-registered" and claim["preregistration"]["commit"] == head
 
     module = project / "test_tickets_are_as_accurate.py"  # edit MNIST-2b's margin
-    module.write_text(module.read_text().replace('margin="margin", design="welch"', 'margin=0.002, design="welch"', 1))
+    module.write_text(module.read_text().replace('margin="margin", design="signflip"', 'margin=0.002, design="signflip"', 1))
     refused = _pytest(project, xor, "--lth-scale", "smoke", "--lth-verdict")
     lines = [l for l in (refused.stdout + refused.stderr).splitlines() if l.strip()]
     assert refused.returncode == 4 and len(lines) == 1 and "working tree differs" in lines[0] \

@@ -197,8 +197,8 @@ def test_xfailed_claim_shows_expected_failure_and_its_reason(doc, page, built):
 
 
 def test_header_counts_every_state(page):
-    assert page.counts == {"reproduced": 2, "not reproduced": 0, "contradicted": 1, "expected failures": 1,
-                           "errors": 0}
+    assert page.counts == {"reproduced": 2, "absent": 0, "inconclusive": 0, "not reproduced": 0, "contradicted": 1,
+                           "expected failures": 1, "errors": 0}
 
 
 def test_header_names_the_run_and_the_command_that_repeats_it(doc, built):

@@ -19,7 +19,7 @@ from lth import stats
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = Path(__file__).parent / "data" / "claims-small.json"
-VERDICTS = "'reproduced', 'not reproduced', 'contradicted', 'error'"
+VERDICTS = "'reproduced', 'contradicted', 'absent', 'inconclusive', 'not reproduced', 'error'"
 
 
 @pytest.fixture

@@ -101,6 +101,11 @@ class Arm:
         return {"arm": self.name, "level": self.level_label(lab, level), "level_value": lvl,
                 "metric": self.metric or metric, "seeds": self.seeds(lab, level), "values": [float(v) for v in values]}
 
+    def trains(self, lab, level: Any) -> bool:
+        """Whether the arm's record is a training with early stopping (so censoring means something for it)."""
+        record = self.record(lab, level)
+        return hasattr(record, "es_iteration") and hasattr(record, "eval_iterations")
+
     def censored(self, lab, level: Any) -> float:
         """Fraction of seeds whose early-stopping iteration is the last evaluation (never stopped early)."""
         record = self.record(lab, level)

@@ -29,10 +29,9 @@ class Versus:
     b: Arm
     metric: str
     label: str  # format fields: {pm} the claim's level, {a} and {b} each arm's level, {margin}
-    design: str = "welch"  # a registered design (lth.stats.designs), chosen in advance from ``pilot``
+    design: str = "signflip"  # a registered design (lth.stats.designs): the one that fits the data
     alternative: str = "greater"
     margin: float | str = 0.0  # non-inferiority margin, or the name of the preset field holding it
-    pilot: str = ""  # the pilot evidence the design was chosen from, e.g. "r 0.53 (seed base 0)"
 
     @property
     def arms(self) -> tuple[Arm, ...]:
@@ -47,8 +46,6 @@ class Versus:
         la, lb = self.a.level_label(lab, level), self.b.level_label(lab, level)
         label = self.label.format(pm=la, a=la, b=lb, margin=f"{margin:g}")
         result = designs.run(self.design, a, b, alternative=self.alternative, margin=margin, label=label, **options)
-        if self.pilot:
-            result.test += f"; design chosen from the pilot: {self.pilot}"
         result.per_seed = {"design": self.design, "alternative": self.alternative, "margin": margin,
                            "arms": [self.a.per_seed(lab, level, self.metric, a), self.b.per_seed(lab, level, self.metric, b)]}
         ma, mb = self.a.metric or self.metric, self.b.metric or self.metric
@@ -56,24 +53,25 @@ class Versus:
         name_b = self.b.name + (f" ({lb})" if level is None and self.b.level is not None else "")
         where = f"{la}: " if level is not None else ""
         words = f"{where}{WORDS.get(ma, ma)}: {name_a} {fmt(a, ma)} vs {name_b} {fmt(b, mb)}"
-        if self.metric == "es_iteration":  # the fraction of seeds that never stopped early, per arm
-            ca, cb = self.a.censored(lab, level), self.b.censored(lab, level)
-            result.censored = [ca, cb]
-            words += f" (censored at the budget: {ca:.0%} and {cb:.0%} of seeds)"
+        censored = [arm.censored(lab, level) if arm.trains(lab, level) else None for arm in self.arms]
+        if any(c is not None for c in censored):  # every comparison of trained arms: did the budget cut them off?
+            result.censored = censored
+            words += " (early stopping censored at the budget: " + " and ".join(
+                "-" if c is None else f"{c:.0%}" for c in censored) + " of seeds)"
         return [result], [words]
 
 
-def versus(a: Arm, b: Arm, *, metric: str = "test_acc_es", label: str, design: str = "welch",
-           alternative: str = "greater", margin: float | str = 0.0, pilot: str = "") -> Versus:
+def versus(a: Arm, b: Arm, *, metric: str = "test_acc_es", label: str, design: str = "signflip",
+           alternative: str = "greater", margin: float | str = 0.0) -> Versus:
     """Arm ``a`` against arm ``b`` on ``metric``, at each of the claim's levels (or the arms' pinned ones).
 
-    ``design`` is a registered test (lth.stats.designs: paired-t, signflip, wilcoxon, welch, mcnemar, fisher),
-    pre-registered from pilot data; ``pilot`` says which pilot, and is written into the evidence beside the
-    correlation this run measured.
+    ``design`` is a registered test (lth.stats.designs), one per kind of data, never picked from a pilot:
+    ``signflip`` for paired outcomes (the arms of a seed share its initial weights and data order), ``mcnemar``
+    for paired successes, ``fisher`` or ``welch`` for unpaired ones.
     """
     designs.get(design)
     check_alternative(alternative)
-    return Versus(a, b, metric, label, design, alternative, margin, pilot)
+    return Versus(a, b, metric, label, design, alternative, margin)
 
 
 @dataclass(frozen=True)

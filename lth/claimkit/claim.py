@@ -25,10 +25,37 @@ INFO = "lth_claim_info"  # the claim's marker data, attached before it runs, so 
 
 
 class NotReproduced(pytest.fail.Exception):  # type: ignore[name-defined,misc]
-    """A claim test's failure when the claim is neither reproduced nor contradicted.
+    """A claim test's failure when the claim is neither reproduced nor contradicted (absent or inconclusive).
 
-    The one failure an ``lth_xfail`` marker absorbs: a contradicted claim or a crash still fails.
+    An ``lth_expect`` marker absorbs only the subclass of the outcome it names: a contradicted claim, a
+    crash, or the other of the two still fails.
     """
+
+
+class Absent(NotReproduced):
+    """The claimed effect is equivalent to none, within the claim's pre-registered margin (TOST)."""
+
+
+class Inconclusive(NotReproduced):
+    """Neither the claim, its opposite, nor equivalence could be shown with these seeds."""
+
+
+OUTCOMES = {"absent": Absent, "inconclusive": Inconclusive}  # what an expected outcome may name
+
+
+@dataclass(frozen=True)
+class Expected:
+    """A pre-registered expected outcome at one scale: which verdict, and why (the pilot evidence)."""
+
+    verdict: str
+    reason: str
+
+    def __post_init__(self) -> None:
+        if self.verdict not in OUTCOMES:
+            raise ValueError(f"an expected outcome is one of {', '.join(OUTCOMES)} (a reproduced claim needs no "
+                             f"expectation; a contradicted one always fails), got {self.verdict!r}")
+        if not self.reason.strip():
+            raise ValueError("an expected outcome needs its reason (the evidence it was registered from)")
 
 
 @dataclass(frozen=True)
@@ -43,12 +70,21 @@ class Claim:
     at: Sequence[float] = ()  # the Pm levels (percent) at which every check runs; () for checks with their own
     holds: str = "every comparison holds"  # the intersection-union's label, in words
     figures: Sequence[Callable] = ()
-    xfail: dict[str, str] = field(default_factory=dict)  # scale -> reason: does not reproduce there (the pilot)
+    equivalence: float | str | None = None  # the margin (effect units, or a preset field) within which "no effect"
+    equivalence_why: str = ""  # the reason for that margin, registered with it
+    expected: dict[str, Expected] = field(default_factory=dict)  # scale -> the outcome expected there, and why
     reported: Sequence[Any] = ()  # checks run and recorded beside the verdict, never part of it (e.g. a plateau)
     reported_why: str = ""  # why the ``reported`` checks are reported and not asserted
+    paper_value: Any = None  # the paper's own number for the effect (lth.claimkit.magnitude.PaperValue)
 
     def __post_init__(self):
         registry.family_of(self.id)  # an unregistered claim is an error at import, not a silent change of m
+        if self.equivalence is None or not self.equivalence_why.strip():
+            raise ValueError(f"{self.id}: every registered claim declares an equivalence margin with its reason "
+                             f"(equivalence=..., equivalence_why=...)")
+        for scale, e in self.expected.items():
+            if not isinstance(e, Expected):
+                raise ValueError(f"{self.id}: expected[{scale!r}] is an Expected(verdict, reason), got {e!r}")
 
     @property
     def family(self) -> str:
@@ -84,7 +120,8 @@ class Claim:
         test.lth_claim = self
         marks = [pytest.mark.claim(id=self.id, statement=self.statement, source=self.source,
                                    paper_numbers=self.paper_numbers)]
-        marks += [pytest.mark.lth_xfail(scale=scale, reason=reason) for scale, reason in self.xfail.items()]
+        marks += [pytest.mark.lth_expect(scale=scale, verdict=e.verdict, reason=e.reason)
+                  for scale, e in self.expected.items()]
         for mark in marks:
             test = mark(test)
         return test

@@ -65,7 +65,8 @@ def declaration(claim) -> dict:
             "family_members": list(families.FAMILIES[claim.family]),  # m, and so alpha
             "at": canonical(list(claim.at)), "holds": claim.holds, "checks": canonical(list(claim.checks)),
             "reported": canonical(list(claim.reported)), "reported_why": claim.reported_why,
-            "expected": canonical(dict(claim.xfail))}
+            "equivalence": canonical(claim.equivalence), "equivalence_why": claim.equivalence_why,
+            "expected": canonical(dict(claim.expected)), "paper_value": canonical(claim.paper_value)}
 
 
 def decision_files(root: Path = PACKAGE) -> list[Path]:

@@ -31,7 +31,9 @@ TEMPLATES = Path(__file__).parent / "templates"
 # status of a claim on the page, in the order of the header's counts: (label, plural label, mark)
 STATUSES = {
     "reproduced": ("reproduced", "reproduced", "\u2713"),
-    "not reproduced": ("not reproduced", "not reproduced", "\u2013"),
+    "absent": ("absent", "absent", "\u2205"),
+    "inconclusive": ("inconclusive", "inconclusive", "?"),
+    "not reproduced": ("not reproduced", "not reproduced", "\u2013"),  # files from before claims v3
     "contradicted": ("contradicted", "contradicted", "\u2717"),
     "xfailed": ("expected failure", "expected failures", "\u2298"),
     "error": ("error", "errors", "!"),
@@ -80,10 +82,13 @@ def inconsistency(doc: dict) -> str | None:
     for c in doc.get("claims") or []:
         cid, verdict = c.get("id"), c.get("verdict")
         p, p_opp, alpha = finite(c.get("p_value")), finite(c.get("p_opposite")), finite(c.get("alpha"))
-        if p is not None and alpha is not None and verdict in ("reproduced", "not reproduced", "contradicted"):
-            result = SimpleNamespace(p_value=p, p_opposite=1.0 if p_opp is None else p_opp)
+        p_eq = finite(c.get("p_equivalence"))
+        if p is not None and alpha is not None and verdict in (*stats.VERDICTS, stats.NOT_REPRODUCED):
+            result = SimpleNamespace(p_value=p, p_opposite=1.0 if p_opp is None else p_opp, p_equivalence=p_eq)
             # an A/A check (0.1.0's CAL-1): reproduced means not significant
             implied = stats.verdict(result, alpha, aa="A/A" in str(c.get("test", "")))
+            if verdict == stats.NOT_REPRODUCED and implied in (stats.ABSENT, stats.INCONCLUSIVE):
+                implied = verdict  # before claims v3 the two were one verdict
             if verdict != implied:
                 return (f"claim {cid}: verdict {verdict!r} contradicts its numbers (p = {p:.3g}, p_opposite = "
                         f"{p_opp if p_opp is None else format(p_opp, '.3g')}, alpha = {alpha:.3g} give {implied!r})")
@@ -124,8 +129,11 @@ def _claim_view(c: dict, counter: list[int]) -> dict:
     comparisons = []
     for k in c.get("comparisons") or []:
         if isinstance(k, dict):
+            cens = k.get("censored")
             comparisons.append({"label": str(k.get("label", "")), "test": str(k.get("test", "")),
                                 "p_value": k.get("p_value"), "p_opposite": k.get("p_opposite"),
+                                "p_equivalence": k.get("p_equivalence"),
+                                "censored": " / ".join("-" if x is None else f"{x:.0%}" for x in cens) if cens else "-",
                                 "effect": k.get("effect"), "effect_label": str(k.get("effect_label", "")),
                                 "ci": k.get("ci"), "n": k.get("n"), "mde": k.get("mde"), "alpha": k.get("alpha")})
     cid = str(c.get("id"))
@@ -141,6 +149,9 @@ def _claim_view(c: dict, counter: list[int]) -> dict:
         "m": c.get("m"), "p_value": c.get("p_value"), "p_holm": c.get("p_holm"), "p_opposite": c.get("p_opposite"),
         "effect": c.get("effect"), "effect_label": str(c.get("effect_label", "") or ""), "ci": c.get("ci"),
         "n": c.get("n"), "mde": c.get("mde"), "seeds": fmt_seeds(c.get("seeds")), "scale": str(c.get("scale", "")),
+        "p_equivalence": c.get("p_equivalence"), "equivalence_margin": c.get("equivalence_margin"),
+        "equivalence_why": str(c.get("equivalence_why", "") or ""), "resolution": str(c.get("resolution", "") or ""),
+        "seeds_to_decide": c.get("seeds_to_decide"),
         "comparisons": comparisons, "figures": figures, "error": str(c.get("error", "") or ""),
         "reported": [{"label": str(k.get("label", "")), "test": str(k.get("test", "")), "p_value": k.get("p_value"),
                       "effect": k.get("effect"), "effect_label": str(k.get("effect_label", "")), "ci": k.get("ci"),
@@ -200,7 +211,8 @@ def render_html(doc: dict, source_name: str = "claims.json") -> str:
 
     counter = [0]
     claims = [_claim_view(c, counter) for c in doc.get("claims") or []]
-    claims.sort(key=lambda c: c["family"] == "beyond")  # the paper's claims, then those beyond it (stable)
+    rank = {f: i for i, f in enumerate(registry.ORDER)}
+    claims.sort(key=lambda c: rank.get(c["family"], len(rank)))  # the paper's, the seed's, then beyond (stable)
     counts = [{"status": k, "status_class": k.replace(" ", "-"), "label": v[1], "mark": v[2],
                "count": sum(c["status"] == k for c in claims)} for k, v in STATUSES.items()]
     seeds = doc.get("seeds") if isinstance(doc.get("seeds"), dict) else {}
@@ -223,7 +235,7 @@ def render_html(doc: dict, source_name: str = "claims.json") -> str:
         protocol=protocol, experiments=experiments, unrecorded=max(0, collected - len(claims)), collected=collected,
         incomplete=doc.get("complete") is False, interrupted=bool(doc.get("interrupted")), missing=doc.get("missing") or [],
         compute_s=sum(e["wall_s"] for e in experiments if not e["cached"]), source_name=source_name,
-        calibration=calibration, beyond_title=registry.TITLES["beyond"], provenance=_provenance_words(doc),
+        calibration=calibration, titles=registry.TITLES, provenance=_provenance_words(doc),
     )
 
 

@@ -12,8 +12,9 @@ from typing import Iterable
 
 from lth.report.fmt import finite
 
-VERDICT_COLUMNS = ("run", "claim", "family", "verdict", "p", "alpha", "effect", "effect_label", "ci_low", "ci_high",
-                   "censored_max", "outcome", "preregistration")
+VERDICT_COLUMNS = ("run", "claim", "family", "verdict", "p", "p_floor", "alpha", "p_equivalence", "equivalence_margin",
+                   "effect", "effect_label", "ci_low", "ci_high", "mde", "seeds_to_decide", "censored_max", "outcome",
+                   "preregistration")
 PER_SEED_COLUMNS = ("run", "claim", "comparison", "design", "alternative", "margin", "arm", "level", "level_value",
                     "metric", "seed", "value")
 
@@ -31,7 +32,10 @@ def verdict_rows(doc: dict, run: str = "") -> list[dict]:
         cens = [finite(x) for comp in _comparisons(c) for x in (comp.get("censored") or [])]
         cens = [x for x in cens if x is not None]
         rows.append({"run": run, "claim": c.get("id"), "family": c.get("family"), "verdict": c.get("verdict"),
-                     "p": finite(c.get("p_value")), "alpha": finite(c.get("alpha")), "effect": finite(c.get("effect")),
+                     "p": finite(c.get("p_value")), "p_floor": finite(c.get("p_floor")), "alpha": finite(c.get("alpha")),
+                     "p_equivalence": finite(c.get("p_equivalence")),
+                     "equivalence_margin": finite(c.get("equivalence_margin")), "mde": finite(c.get("mde")),
+                     "seeds_to_decide": c.get("seeds_to_decide"), "effect": finite(c.get("effect")),
                      "effect_label": c.get("effect_label"), "ci_low": finite(ci[0]), "ci_high": finite(ci[1]),
                      "censored_max": max(cens) if cens else None, "outcome": c.get("outcome"),
                      "preregistration": (c.get("preregistration") or {}).get("status")})

@@ -25,19 +25,8 @@ from lth.stats import designs
 from lth.stats.results import OPPOSITE, POWER, TestResult, check_alternative, _mean_diff, _p, bootstrap_ci
 from lth.stats.unpaired import welch as _welch
 
-SIGNFLIP_RESAMPLES = 9_999  # random sign patterns (exact, every pattern, up to 13 pairs): p >= 1e-4, 9 ms a test
-
-# Pre-registered threshold on the pilot within-seed correlation, for continuous outcomes.
-# Pairing pays once the variance of the difference, 2 sd^2 (1 - rho), has shrunk enough to
-# buy back the degrees of freedom it costs (n - 1 = 15 against about 2n - 2 = 30; one-sided
-# critical t at alpha = 0.01/12 is 3.73 against 3.39). Simulated power at n = 16 per arm,
-# alpha = 0.01/12, shift 1.45 sd, 50,000 data sets per rho (paired t / Welch):
-#   rho 0.00: 0.613 / 0.728   rho 0.10: 0.683 / 0.738   rho 0.15: 0.716 / 0.738
-#   rho 0.20: 0.755 / 0.747   rho 0.30: 0.826 / 0.754   rho 0.50: 0.950 / 0.783
-# so the break-even is rho ~ 0.18; 0.2 rounds it up. Including the noise of a 16-seed pilot
-# estimate (and r < 0 -> paired t), thresholds from 0.15 to 0.30 change expected power by at most
-# 2 points at any rho from -0.2 to 0.5.
-WELCH_BELOW = 0.2
+SIGNFLIP_EXACT_UP_TO = 16  # pairs: every one of the 2**n sign patterns (65,536 at 16 seeds), so p is exact
+SIGNFLIP_RESAMPLES = 99_999  # beyond that, this many random patterns (seeded): the floor is 1/(R+1) = 1e-5
 
 
 def _name(base: str, r: float, dropped: int) -> str:
@@ -60,36 +49,6 @@ def within_seed_correlation(a: Sequence[float], b: Sequence[float]) -> float:
     if len(a) < 3 or np.ptp(a) == 0 or np.ptp(b) == 0:
         return math.nan
     return float(stats.pearsonr(a, b).statistic)
-
-
-def choose_design(pilot_correlation: float, *, discrete: bool) -> str:
-    """The pre-registered design for one outcome, from its pilot within-seed correlation.
-
-    * discrete (or censored) outcomes, e.g. early-stopping iterations -> ``"signflip"``: the
-      exact sign-flip permutation test of the mean within-seed difference. Like the signed-rank
-      test it only assumes that swapping a seed's arms changes nothing under the null, so it
-      stays at or below alpha where the t tests did not (iterations on a 200-step grid capped
-      at the budget, skewed latent; alpha = 0.01/12, n = 16, 400,000 data sets: paired t
-      1.3-1.4x alpha, Welch 1.3x at rho = 0 and 2.5x at rho = -0.2, signed-rank 0.35x). It
-      replaced the signed-rank test after the speed pilot (seed base 50000, before any verdict
-      run): with 16 seeds on a 200-iteration grid, ties force the signed-rank test onto its
-      normal approximation, whose smallest p (all 16 differences one way) is 2.2e-4, about
-      alpha itself, while the sign-flip test (9,999 random sign patterns, seeded) resolves p
-      down to 1e-4 and handles ties and zeros exactly (a zero difference is its own sign flip).
-      Pilot p, ticket at 21% against dense: signed-rank 1.3e-3, sign-flip 4.6e-4 (exact).
-    * continuous outcomes (accuracies), pilot r < 0 or undefined -> ``"paired-t"``: Welch's t
-      ignores the covariance, which *adds* to the variance of the difference when negative, so
-      it is anti-conservative (simulated 1.3x alpha at rho = -0.1, 2.1x at rho = -0.2); the
-      paired t is valid at any rho.
-    * continuous, 0 <= r < ``WELCH_BELOW`` (0.2) -> ``"welch"``: pairing costs degrees of freedom
-      without reducing the variance enough (see the power table at ``WELCH_BELOW``).
-    * continuous, r >= 0.2 -> ``"paired-t"``: the variance reduction pays.
-    """
-    if discrete:
-        return "signflip"
-    if not math.isfinite(pilot_correlation) or pilot_correlation < 0 or pilot_correlation >= WELCH_BELOW:
-        return "paired-t"
-    return "welch"
 
 
 def _wilcoxon_p(d: np.ndarray, alternative: str) -> tuple[np.ndarray, np.ndarray]:
@@ -211,33 +170,47 @@ def wilcoxon(a: Sequence[float], b: Sequence[float], *, alternative: str = "grea
     )
 
 
+def signflip_floor(n: int) -> float:
+    """The smallest p the sign-flip test can give with ``n`` pairs: 2**-n exact, 1/(R+1) with R random patterns."""
+    return 2.0 ** -n if n <= SIGNFLIP_EXACT_UP_TO else 1.0 / (SIGNFLIP_RESAMPLES + 1)
+
+
+def signflip_resolution(n: int) -> str:
+    if n <= SIGNFLIP_EXACT_UP_TO:
+        return f"exact: all {2 ** n:,} sign patterns of {n} seeds, so p >= 1/2^{n} = {signflip_floor(n):.2g}"
+    return (f"Monte Carlo: {SIGNFLIP_RESAMPLES:,} random sign patterns of {n} seeds (seeded), so p >= "
+            f"{signflip_floor(n):.2g}")
+
+
 def _signflip_p(d: np.ndarray, alternative: str, seed: int = 0) -> np.ndarray:
     """Sign-flip permutation p of mean(d) (scipy.stats.permutation_test, one sample, 'samples' type), per data set.
 
-    :data:`SIGNFLIP_RESAMPLES` random sign patterns from a generator seeded by ``seed`` (scipy counts
-    the observed pattern, so p >= 1/(R+1) = 1e-4 and the test stays valid); every pattern (exact) when
-    2**n <= R. Random patterns, not all 65,536 at 16 seeds: the exact test takes 0.4 s, too slow for
-    the permutation A/A check's thousands of splits, and 1e-4 is well below the claims' alpha.
+    Every sign pattern (exact) up to :data:`SIGNFLIP_EXACT_UP_TO` pairs; beyond, :data:`SIGNFLIP_RESAMPLES`
+    random patterns from a generator seeded by ``seed`` (scipy counts the observed pattern, so the test
+    stays valid). Data sets along the leading axes are tested in one call (the same patterns for each).
     """
     d = np.asarray(d, dtype=float)
-    # one call for all data sets (the last axis holds the pairs): scipy draws the same sign patterns
-    # for every row as for that row alone (same generator), so batched p-values equal single ones
+    n = d.shape[-1]
+    rows = int(np.prod(d.shape[:-1])) if d.ndim > 1 else 1
+    exact = n <= SIGNFLIP_EXACT_UP_TO
+    batch = max(1, min(2 ** n if exact else SIGNFLIP_RESAMPLES, 4_000_000 // max(1, rows * n)))
     res = stats.permutation_test((d,), np.mean, permutation_type="samples", vectorized=True, axis=-1,
-                                 n_resamples=SIGNFLIP_RESAMPLES, alternative=alternative, batch=500,
-                                 rng=np.random.default_rng(seed))
+                                 n_resamples=np.inf if exact else SIGNFLIP_RESAMPLES, alternative=alternative,
+                                 batch=batch, rng=np.random.default_rng(seed))
     return np.asarray(res.pvalue, dtype=float).reshape(d.shape[:-1])
 
 
 def signflip(a: Sequence[float], b: Sequence[float], *, alternative: str = "greater", margin: float = 0.0,
              alpha: float, label: str, seed: int = 0, n_resamples: int = 2_000) -> TestResult:
-    """Exact sign-flip permutation test of the mean within-seed difference a + margin - b.
+    """Sign-flip permutation test of the mean within-seed difference a + margin - b: the one design for paired data.
 
     Under the null a seed's two arms are exchangeable, so each difference is as likely with
     either sign; p is the share of the 2**n sign patterns whose mean is at least as extreme as
-    observed (scipy.stats.permutation_test; :func:`_signflip_p`). Ties and zero differences need
-    no special rule. Effect: mean within-seed difference, with a seed-resampling bootstrap
-    interval. MDE: the paired t's (the permutation test's large-sample power equals it).
-    Smallest attainable p: max(2**-n, 1e-4).
+    observed (scipy.stats.permutation_test; :func:`_signflip_p`): every pattern up to 16 seeds,
+    so the test is exact whatever the distribution (skewed, tied on an evaluation grid, censored
+    at a budget); Ties and zero differences need no special rule. Effect: mean within-seed
+    difference, with a seed-resampling bootstrap interval. MDE: the paired t's (the permutation
+    test's large-sample power equals it). Smallest attainable p: :func:`signflip_floor`.
     """
     check_alternative(alternative)
     r = within_seed_correlation(a, b)
@@ -249,7 +222,7 @@ def signflip(a: Sequence[float], b: Sequence[float], *, alternative: str = "grea
     n = len(a)
     sd = (a - b).std(ddof=1)
     mde = float((stats.t.ppf(1 - alpha, n - 1) + stats.t.ppf(POWER, n - 1)) * sd / math.sqrt(n))
-    kind = "exact" if 2**n <= SIGNFLIP_RESAMPLES else f"{SIGNFLIP_RESAMPLES:,} random sign patterns"
+    kind = "exact" if n <= SIGNFLIP_EXACT_UP_TO else f"{SIGNFLIP_RESAMPLES:,} random sign patterns"
     name = f"sign-flip permutation of the mean difference ({kind}), one-sided" + (
         f" non-inferiority (margin {margin:g})" if margin else "")
     return TestResult(
@@ -257,6 +230,7 @@ def signflip(a: Sequence[float], b: Sequence[float], *, alternative: str = "grea
         statistic=float(d.mean()), effect=float((a - b).mean()), effect_label="mean within-seed difference",
         n=[n, n], mde=mde, alpha=alpha,
         ci=bootstrap_ci((a, b), _mean_diff, seed=seed, label=label, n_resamples=n_resamples, paired=True),
+        p_floor=signflip_floor(n), resolution=signflip_resolution(n),
     )
 
 
@@ -291,6 +265,8 @@ def mcnemar(success_a: Sequence[float], success_b: Sequence[float], *, alternati
         effect=float(sa.mean() - sb.mean()), effect_label="difference in rates (paired)", n=[n, n], mde=mde,
         alpha=alpha, ci=bootstrap_ci((sa.astype(float), sb.astype(float)), _mean_diff, seed=seed, label=label,
                                      n_resamples=n_resamples, paired=True),
+        p_floor=0.5 ** (b01 + b10) if b01 + b10 else 1.0,
+        resolution=f"exact binomial on {b01 + b10} discordant seeds, so p >= 0.5^{b01 + b10}",
     )
 
 

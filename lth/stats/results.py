@@ -1,9 +1,11 @@
-"""The shared vocabulary of every test: a result as plain data, the verdict rule, Holm, bootstrap intervals.
+"""The shared vocabulary of every test: a result as plain data, the four verdicts, Holm, bootstrap intervals.
 
-Every test is one-sided in the claimed direction and also run in the opposite direction, so a verdict can
-be ``reproduced`` (significant as claimed), ``contradicted`` (significant the other way) or ``not
-reproduced``. Effects come with seeded bootstrap 95% intervals (scipy.stats.bootstrap, percentile
-method) and the minimum detectable effect at 80% power for the sample sizes used.
+Every test is one-sided in the claimed direction and also run in the opposite direction, and, at the
+claim's pre-registered equivalence margin, as two one-sided tests (TOST). So a verdict is one of four:
+``reproduced`` (significant as claimed), ``contradicted`` (significant the other way), ``absent``
+(equivalent to no effect within the margin) or ``inconclusive`` (none of the three: the seeds cannot
+tell; the result says how many seeds would). Effects come with seeded bootstrap 95% intervals
+(scipy.stats.bootstrap, percentile method) and the minimum detectable effect at 80% power.
 """
 from __future__ import annotations
 
@@ -18,7 +20,9 @@ from scipy import stats
 
 from lth.core import rng
 
-REPRODUCED, NOT_REPRODUCED, CONTRADICTED = "reproduced", "not reproduced", "contradicted"
+REPRODUCED, CONTRADICTED, ABSENT, INCONCLUSIVE = "reproduced", "contradicted", "absent", "inconclusive"
+VERDICTS = (REPRODUCED, CONTRADICTED, ABSENT, INCONCLUSIVE)
+NOT_REPRODUCED = "not reproduced"  # 0.3.0's third verdict ("absent" and "inconclusive" together): old files only
 POWER = 0.8
 OPPOSITE = {"greater": "less", "less": "greater"}
 
@@ -39,8 +43,13 @@ class TestResult:
     mde: float  # minimum detectable effect at 80% power, at the alpha used, in the effect's units
     alpha: float
     components: list[dict] = field(default_factory=list)
-    censored: list[float] | None = None  # early stopping: per arm, the fraction of seeds stopped at the budget
+    censored: list[float] | None = None  # per arm, the fraction of seeds whose early stopping the budget cut off
     per_seed: dict | None = None  # the data the test ran on: design, alternative, margin, and per arm its seeds and values
+    p_equivalence: float | None = None  # TOST p at the equivalence margin (None: the design has no TOST here)
+    equivalence_margin: float | None = None
+    p_floor: float | None = None  # the smallest p the design can give with these seeds (None: a model's tail)
+    resolution: str = ""  # how p was computed, and its floor, in words
+    seeds_to_decide: int | None = None  # seeds per arm at which the MDE would reach the observed effect
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -116,24 +125,50 @@ def all_hold(results: list[TestResult], label: str) -> TestResult:
         raise ValueError("all_hold needs at least one comparison")
     binding = max(results, key=lambda r: r.p_value)
     k = len(results)
+    eq = [r.p_equivalence for r in results if r.p_equivalence is not None]
+    floors = [r.p_floor for r in results if r.p_floor is not None]
     return TestResult(
         test=f"intersection-union of {k}: {binding.test}", label=label,
         p_value=max(r.p_value for r in results), p_opposite=min(1.0, k * min(r.p_opposite for r in results)),
         statistic=binding.statistic, effect=binding.effect, effect_label=f"{binding.effect_label} ({binding.label})",
         ci=binding.ci, n=binding.n, mde=binding.mde, alpha=binding.alpha,
         components=[r.to_dict() for r in results],
+        # one comparison equivalent to no effect refutes the conjunction: Bonferroni over the k comparisons
+        p_equivalence=min(1.0, k * min(eq)) if eq else None, equivalence_margin=binding.equivalence_margin,
+        p_floor=max(floors) if floors else None, resolution=binding.resolution,
+        seeds_to_decide=binding.seeds_to_decide,
     )
 
 
 def verdict(result: TestResult, alpha: float, aa: bool = False) -> str:
-    """``reproduced`` / ``not reproduced`` / ``contradicted`` at level ``alpha``."""
+    """One of :data:`VERDICTS` at level ``alpha``: reproduced, else contradicted, else absent (TOST), else inconclusive."""
     if aa:
         return REPRODUCED if result.p_value >= alpha else CONTRADICTED
     if result.p_value < alpha:
         return REPRODUCED
     if result.p_opposite < alpha:
         return CONTRADICTED
-    return NOT_REPRODUCED
+    if result.p_equivalence is not None and result.p_equivalence < alpha:
+        return ABSENT
+    return INCONCLUSIVE
+
+
+def verdict_of(p_value: float, p_opposite: float, p_equivalence: float | None, alpha: float) -> str:
+    """The verdict from the three p-values (what ``lth report`` checks a claims.json against)."""
+    r = TestResult("", "", p_value, p_opposite, 0.0, 0.0, "", (0.0, 0.0), [], 0.0, alpha, p_equivalence=p_equivalence)
+    return verdict(r, alpha)
+
+
+def seeds_to_decide(n: int, mde: float, effect: float, margin: float | None, alternative: str) -> int | None:
+    """Seeds per arm that would make the MDE (which shrinks as 1/sqrt(n)) reach what decides the claim: the
+    observed effect when it points the claimed way, else the room left inside the equivalence margin."""
+    if not (n and math.isfinite(mde) and math.isfinite(effect)) or mde <= 0:
+        return None
+    signed = effect if alternative == "greater" else -effect
+    target = signed if signed > 0 else (margin - abs(effect)) if margin else 0.0
+    if target <= 0:
+        return None
+    return max(n, math.ceil(n * (mde / target) ** 2))
 
 
 def holm(p_values: Sequence[float]) -> list[float]:
