@@ -3,6 +3,7 @@ from lth.claimkit import arms
 from lth.claimkit import checks
 from lth.claimkit import figures
 from lth.claimkit.claim import Claim
+from lth.claimkit.magnitude import PaperValue
 
 
 test_controls_learn_slower = Claim(
@@ -25,4 +26,7 @@ test_controls_learn_slower = Claim(
             checks.versus(arms.SPEED_REARRANGED, arms.SPEED_TICKET, metric="es_iteration", design="signflip",
                           label="{pm}: rearranged stops later than the ticket")],
     holds="all three controls stop later",
+    paper_values=[PaperValue(2.51, "ratio", arms.SPEED_REINIT.at(21.1), "es_iteration",
+                             "early-stopping iteration, random reinit / ticket at 21% (ICLR: '2.51x faster')",
+                             b=arms.SPEED_TICKET.at(21.1))],
     figures=[figures.speed()]).test

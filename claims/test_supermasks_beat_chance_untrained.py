@@ -3,6 +3,7 @@ from lth.claimkit import arms
 from lth.claimkit import checks
 from lth.claimkit import figures
 from lth.claimkit.claim import Claim
+from lth.claimkit.magnitude import PaperValue
 
 test_supermasks_beat_chance_untrained = Claim(
     id="SUPERMASK-1",
@@ -24,6 +25,9 @@ test_supermasks_beat_chance_untrained = Claim(
             checks.versus(arms.SUPERMASK, arms.RANDOM_MASK, design="signflip",
                           label="{pm}: supermask > random mask (same initial weights, untrained)")],
     holds="far above chance and above a random mask",
+    paper_values=[PaperValue(0.86, "mean", arms.SUPERMASK_SIGNED.at(21.1), "test_acc",
+                             "untrained supermask accuracy on the signed constant, Pm 21% (Zhou et al. abstract: 86% "
+                             "on MNIST; their density and network not checked against ours)")],
     reported=[checks.threshold(arms.SUPERMASK_SIGNED, threshold="supermask_threshold",
                                         label="{pm}: untrained supermask on the signed constant > {threshold}")],
     reported_why="Zhou et al.'s 86% used the signed constant; the claim tests the original initial weights",

@@ -3,6 +3,7 @@ from lth.claimkit import arms
 from lth.claimkit import checks
 from lth.claimkit import figures
 from lth.claimkit.claim import Claim, Expected
+from lth.claimkit.magnitude import PaperValue
 
 
 test_tickets_learn_faster = Claim(
@@ -20,6 +21,9 @@ test_tickets_learn_faster = Claim(
     checks=[checks.versus(arms.SPEED_TICKET, arms.SPEED_DENSE, metric="es_iteration", alternative="less",
                           design="signflip", label="{pm}: earlier early stopping than dense")],
     holds="earlier at both levels",
+    paper_values=[PaperValue(0.62, "ratio", arms.SPEED_TICKET.at(21.1), "es_iteration",
+                             "early-stopping iteration, ticket at 21% / dense (ICLR Sec. 2: '38% earlier')",
+                             b=arms.SPEED_DENSE)],
     figures=[figures.speed(), figures.speed_curves()],
     expected={"ci": Expected("inconclusive", (
         "Pilot (speed runs of 8,000 iterations from the ci masks, 16 seeds, seed base 50000; CHANGELOG 0.3.0): "

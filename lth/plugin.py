@@ -425,12 +425,25 @@ def write_claims(config: pytest.Config, claims: list[dict], started: float,
 
 def verdict_table(claims: list[dict]) -> list[str]:
     """The run's verdicts as a terminal table: claim, verdict, p (with the design's floor) against alpha, effect."""
-    rows = [("claim", "verdict", "p", "floor", "alpha", "effect")]
+    rows = [("claim", "verdict", "p", "floor", "alpha", "paper vs ours [95% CI]", "effect")]
     num = lambda v: f"{v:.2g}" if isinstance(v, (int, float)) else "-"  # noqa: E731
     for c in claims:
         e = c.get("effect")
-        rows.append((str(c.get("id")), str(c.get("verdict")) + (" (expected)" if c.get("outcome") == "xfailed" else ""),
-                     num(c.get("p_value")), num(c.get("p_floor")), num(c.get("alpha")),
+        fixed = " [fixed budget]" if str(c.get("decided_as", "")).startswith("a fixed-budget") else ""
+        rows.append((str(c.get("id")), str(c.get("verdict")) + (" (expected)" if c.get("outcome") == "xfailed" else "")
+                     + fixed,
+                     num(c.get("p_value")), num(c.get("p_floor")), num(c.get("alpha")), magnitude_text(c),
                      f"{e:+.4g} {c.get('effect_label', '')}"[:70] if isinstance(e, (int, float)) else "-"))
-    widths = [max(len(r[i]) for r in rows) for i in range(5)]
-    return ["lth verdicts:"] + ["  " + "  ".join(r[i].ljust(widths[i]) for i in range(5)) + "  " + r[5] for r in rows]
+    widths = [max(len(r[i]) for r in rows) for i in range(6)]
+    return ["lth verdicts:"] + ["  " + "  ".join(r[i].ljust(widths[i]) for i in range(6)) + "  " + r[6] for r in rows]
+
+
+def magnitude_text(claim: dict) -> str:
+    """The paper's numbers against ours, e.g. '0.62 vs 0.50 [0.41, 0.61] outside' ('-' where the paper has none)."""
+    out = []
+    for m in claim.get("magnitude") or []:
+        lo, hi = (m.get("ci") or [None, None])
+        where = {True: "inside", False: "outside", None: "?"}[m.get("inside")]
+        ci = f" [{lo:.3g}, {hi:.3g}]" if isinstance(lo, (int, float)) and isinstance(hi, (int, float)) else ""
+        out.append(f"{m['paper']:.3g} vs {m['ours']:.3g}{ci} {where}")
+    return "; ".join(out) or "-"

@@ -63,7 +63,8 @@ def test_equal_nodes_are_one_node_and_the_critical_path_is_the_pruning_chain():
     # 16 rounds + 1 summary + 1 control per chunk: the control's rounds are the chain's
     assert len(graph.nodes) == n_chunks * (16 + 1 + 1)
     steps, path = graph.critical_path()
-    assert steps == 16 * 2_000 and [n.spec.round for n in path[:16]] == list(range(16))
+    # rounds 0, 3, 7 and 15 (the preset's long_rounds) train once to the speed budget, 8,000 iterations
+    assert steps == 12 * 2_000 + 4 * 8_000 and [n.spec.round for n in path[:16]] == list(range(16))
 
 
 def test_plan_of_the_ci_claims_covers_every_experiment_and_counts_duplicates_once():
@@ -71,8 +72,16 @@ def test_plan_of_the_ci_claims_covers_every_experiment_and_counts_duplicates_onc
     claims = collect_claims(["claims"])
     graph = graph_for(claims, lab)
     t = graph.totals()
-    ci = presets.get("ci")  # the longest chain: all 16 rounds, then the 3.6% ticket's speed run
-    assert len(claims) == 19 and t["critical_path_steps"] == 16 * ci.lenet_train.iterations + ci.speed_train.iterations
+    ci = presets.get("ci")  # the longest chain: all 16 rounds (4 of them long), then the 3.6% LMC copies
+    long = len(ci.long_rounds)
+    assert len(claims) == 19 and t["critical_path_steps"] == ((16 - long) * ci.lenet_train.iterations
+                                                              + long * ci.speed_train.iterations
+                                                              + 2 * ci.lenet_train.iterations)
+    # the speed tickets at the long rounds are those rounds' own runs: no training of their own
+    speed_tickets = [n for n in graph.nodes.values() if n.spec.kind == "lenet-control" and n.spec.control == "ticket"
+                     and n.spec.train.iterations == ci.speed_train.iterations]
+    assert speed_tickets and all(n.trainings == 0 and n.needs[0].spec.kind == "lenet-iterative-round"
+                                 for n in speed_tickets)
     assert t["unique_trainings"] == t["trainings"]  # at ci the speed budget differs from the rounds'
     kinds = {n.spec.kind for n in graph.nodes.values()}
     assert kinds == {"xor-dense", "xor-tickets", "lenet-dense", "lenet-iterative-round", "lenet-iterative",

@@ -267,3 +267,29 @@ def test_dense_lenet_reaches_96_percent_on_mnist(mnist):
     acc = r["test_acc_final"].item()
     assert acc >= 0.96, acc  # measured ~97.1-97.4% for seeds 0 and 1
     assert r["val_acc"][0, -1] >= 0.96 and not r["diverged"].any()
+
+
+def test_a_prefix_record_is_exactly_the_record_of_a_run_of_that_length():
+    """One training serves two budgets (claims v3): the first 200 iterations of a 600-iteration run, recorded on
+    the way, equal a 200-iteration run bit for bit (weights, curves, early stopping, test accuracies)."""
+    from dataclasses import replace
+
+    ds = synthetic()
+    arch = models.Architecture((16, 12, 4))
+    seeds = [3, 4]
+    short = training.TrainConfig(iterations=200, batch_size=20, eval_every=50)
+    params = models.init_params(arch, seeds)
+    dense = masks.dense(params)
+    alone = training.train(arch, params, dense, ds, short, seeds)
+    long = training.train(arch, params, dense, ds, replace(short, iterations=600, prefix_iterations=200), seeds)
+    prefix = long["prefix"]
+    for k in ("eval_iterations", "val_loss", "val_acc", "es_iteration", "val_loss_es", "test_acc_es",
+              "test_acc_final", "test_loss_final", "diverged"):
+        assert torch.equal(prefix[k], alone[k]), k
+    for k in alone["final"]:
+        assert torch.equal(prefix["final"][k], alone["final"][k]), k
+    assert long["val_loss"].shape[1] == 12 and not torch.equal(long["final"]["w0"], alone["final"]["w0"])
+    assert "prefix" not in alone
+    assert replace(short, prefix_iterations=0).to_dict() == short.to_dict() and "prefix_iterations" not in short.to_dict()
+    with pytest.raises(ValueError, match="prefix_iterations"):
+        replace(short, iterations=600, prefix_iterations=70)

@@ -53,12 +53,30 @@ class Versus:
         name_b = self.b.name + (f" ({lb})" if level is None and self.b.level is not None else "")
         where = f"{la}: " if level is not None else ""
         words = f"{where}{WORDS.get(ma, ma)}: {name_a} {fmt(a, ma)} vs {name_b} {fmt(b, mb)}"
+        result.fixed_budget = fixed_budget(lab, self.arms, self.metric)
         censored = [arm.censored(lab, level) if arm.trains(lab, level) else None for arm in self.arms]
         if any(c is not None for c in censored):  # every comparison of trained arms: did the budget cut them off?
             result.censored = censored
             words += " (early stopping censored at the budget: " + " and ".join(
                 "-" if c is None else f"{c:.0%}" for c in censored) + " of seeds)"
         return [result], [words]
+
+
+ES_METRICS = ("test_acc_es", "es_iteration", "val_loss_es")  # what the paper measures at early stopping
+
+
+def fixed_budget(lab, arms, metric: str) -> int | None:
+    """The rounds' budget, when an early-stopping measure reads an arm trained for the rounds' budget on a preset
+    whose speed runs are longer: such a comparison measures accuracy (or speed) after a fixed budget that the
+    dense network and the controls have not finished learning in (claims v3: it is reported as that, never as the
+    paper's claim). None where every arm ran to the preset's longest budget (at the paper scale: always)."""
+    p = lab.preset
+    if p.speed_train.iterations <= p.lenet_train.iterations:
+        return None
+    if any((arm.metric or metric) in ES_METRICS and arm.budget == "rounds"
+           and arm.source in ("round", "control", "control-mean") for arm in arms):
+        return p.lenet_train.iterations
+    return None
 
 
 def versus(a: Arm, b: Arm, *, metric: str = "test_acc_es", label: str, design: str = "signflip",

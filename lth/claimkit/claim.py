@@ -75,7 +75,7 @@ class Claim:
     expected: dict[str, Expected] = field(default_factory=dict)  # scale -> the outcome expected there, and why
     reported: Sequence[Any] = ()  # checks run and recorded beside the verdict, never part of it (e.g. a plateau)
     reported_why: str = ""  # why the ``reported`` checks are reported and not asserted
-    paper_value: Any = None  # the paper's own number for the effect (lth.claimkit.magnitude.PaperValue)
+    paper_values: Sequence[Any] = ()  # the paper's own numbers, measured beside the verdict (lth.claimkit.magnitude)
 
     def __post_init__(self):
         registry.family_of(self.id)  # an unregistered claim is an error at import, not a silent change of m
@@ -106,6 +106,8 @@ class Claim:
                for need in check.needs(lab, level)]
         for build in self.figures:
             out += build.needs(lab) if hasattr(build, "needs") else []
+        for value in self.paper_values:
+            out += value.needs(lab)
         return out
 
     @property

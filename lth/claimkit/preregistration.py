@@ -66,7 +66,7 @@ def declaration(claim) -> dict:
             "at": canonical(list(claim.at)), "holds": claim.holds, "checks": canonical(list(claim.checks)),
             "reported": canonical(list(claim.reported)), "reported_why": claim.reported_why,
             "equivalence": canonical(claim.equivalence), "equivalence_why": claim.equivalence_why,
-            "expected": canonical(dict(claim.expected)), "paper_value": canonical(claim.paper_value)}
+            "expected": canonical(dict(claim.expected)), "paper_values": canonical(list(claim.paper_values))}
 
 
 def decision_files(root: Path = PACKAGE) -> list[Path]:

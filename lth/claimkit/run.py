@@ -78,7 +78,9 @@ class ClaimRun:
         margin = float(preset_value(self.lab, claim.equivalence))
         for part in parts:
             self._decide_equivalence(part, margin)
-        extra: dict = {"equivalence_why": claim.equivalence_why}
+        extra: dict = {"equivalence_why": claim.equivalence_why,
+                       "magnitude": [v.measure(self.lab, seed=self.seed, n_resamples=self.lab.preset.bootstrap_resamples)
+                                     for v in claim.paper_values]}
         if claim.reported:
             shown, words = self._run(claim.reported, claim.at)
             extra["reported"] = [r.to_dict() for r in shown]
@@ -118,6 +120,10 @@ class ClaimRun:
             "effect": result.effect, "effect_label": result.effect_label, "ci": list(result.ci), "n": result.n,
             "mde": result.mde, "p_equivalence": result.p_equivalence, "equivalence_margin": result.equivalence_margin,
             "p_floor": result.p_floor, "resolution": result.resolution, "seeds_to_decide": result.seeds_to_decide,
+            "decided_as": ("the paper's claim" if not result.fixed_budget else
+                           f"a fixed-budget comparison ({result.fixed_budget:,} iterations a round, early stopping "
+                           f"censored by the budget): not the paper's claim at this scale, which decides it at the "
+                           f"paper scale"),
             "comparisons": result.components or [result.to_dict()], "measured": measured,
             "seeds": {k: [int(v[0]), int(v[-1])] for k, v in seeds.items()}, "figures": figures,
             "experiments": self.lab.timings[self._timings_start:], **(extra or {}),

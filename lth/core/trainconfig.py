@@ -30,6 +30,9 @@ class TrainConfig:
     rewind_iteration: int = 0  # also return the weights after this many iterations (late rewinding)
     data_order: int = 0  # index of the per-seed data-order stream
     kernel: str = "auto"  # "auto": sparse kernels for layers below lth.sparse's crossover; "dense": today's dense path everywhere
+    # also record the run as it stood after this many iterations (its weights, early stopping over the evaluations
+    # so far, and their test accuracy): exactly what a run of that length gives, so one training serves both budgets
+    prefix_iterations: int = 0
 
     def __post_init__(self) -> None:
         def positive_int(name: str) -> None:
@@ -48,10 +51,17 @@ class TrainConfig:
         if isinstance(self.rewind_iteration, bool) or not isinstance(self.rewind_iteration, int) \
                 or not (0 <= self.rewind_iteration < self.iterations):
             raise ValueError(f"rewind_iteration must be in [0, iterations), got {self.rewind_iteration!r}")
+        p = self.prefix_iterations
+        if isinstance(p, bool) or not isinstance(p, int) or not (0 <= p < self.iterations) or p % self.eval_every:
+            raise ValueError(f"prefix_iterations must be 0 or a multiple of eval_every ({self.eval_every}) below "
+                             f"iterations ({self.iterations}), got {p!r}")
         for name in ("beta1", "beta2", "momentum"):
             if not (0.0 <= getattr(self, name) < 1.0):
                 raise ValueError(f"{name} must be in [0, 1), got {getattr(self, name)!r}")
         sparse.check_kernel(self.kernel)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        d = asdict(self)
+        if not d["prefix_iterations"]:
+            del d["prefix_iterations"]  # keys of runs without a prefix record are what they were before it existed
+        return d

@@ -63,6 +63,8 @@ def train(
     live = trainer.params  # stored tensors, updated in place by every step
     track = EarlyStopping(live, S, cfg.iterations // cfg.eval_every, device)
     rewind = [v.clone() for v in live]
+    prefix = None
+    cpu = lambda d: {k: v.detach().cpu().clone() for k, v in d.items()}  # noqa: E731
     with torch.no_grad():
         for it, (xb, tb) in enumerate(batches(data, _targets(arch, data), cfg, seeds, S)):
             trainer.step(xb, tb)
@@ -71,20 +73,30 @@ def train(
                 rewind = [v.clone() for v in live]
             if done % cfg.eval_every == 0:
                 track.update(done // cfg.eval_every - 1, done, *trainer.evaluate(live, data.val_x, data.val_y), live)
+            if done == cfg.prefix_iterations:
+                prefix = _record(trainer, track, live, rewind, data, seeds, cfg.eval_every, done // cfg.eval_every, cpu)
+    out = _record(trainer, track, live, rewind, data, seeds, cfg.eval_every, track.n_evals, cpu)
+    if prefix is not None:
+        out["prefix"] = prefix
+    return out
+
+
+def _record(trainer: MaskedTrainer, track: "EarlyStopping", live, rewind, data: Dataset, seeds: list[int],
+            eval_every: int, n_evals: int, cpu) -> dict:
+    """The run's record as it stands after ``n_evals`` evaluations (the end of a run of that length)."""
     _, test_acc_es = trainer.evaluate(track.best, data.test_x, data.test_y)
     test_loss, test_acc = trainer.evaluate(live, data.test_x, data.test_y)
-    cpu = lambda d: {k: v.detach().cpu().clone() for k, v in d.items()}  # noqa: E731
     return {
         "seeds": torch.tensor(seeds),
-        "eval_iterations": torch.arange(1, track.n_evals + 1) * cfg.eval_every,
-        "val_loss": track.val_loss.cpu(),
-        "val_acc": track.val_acc.cpu(),
-        "es_iteration": track.best_iter.cpu(),
-        "val_loss_es": track.best_loss.cpu(),
+        "eval_iterations": torch.arange(1, n_evals + 1) * eval_every,
+        "val_loss": track.val_loss[:, :n_evals].cpu().clone(),
+        "val_acc": track.val_acc[:, :n_evals].cpu().clone(),
+        "es_iteration": track.best_iter.cpu().clone(),  # clones: a prefix record must not follow the run on
+        "val_loss_es": track.best_loss.cpu().clone(),
         "test_acc_es": test_acc_es.cpu(),
         "test_acc_final": test_acc.cpu(),
         "test_loss_final": test_loss.cpu(),
-        "diverged": track.diverged.cpu(),
+        "diverged": track.diverged.cpu().clone(),
         "final": cpu(trainer.to_params(live)),
         "rewind": cpu(trainer.to_params(rewind)),
     }

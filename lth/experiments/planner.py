@@ -7,6 +7,7 @@ needs only round 0. :class:`XorPlanner` covers XOR (every seed in one chunk).
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Callable, Sequence
 
 from lth.core import data as lth_data
@@ -58,12 +59,26 @@ class Planner:
         return Experiment(spec, tuple(make(c) for c in self.setting.chunks(self.dataset)), self._prefix + name)
 
     # ---- the pruning chain --------------------------------------------------------------------------
+    def long_round(self, r: int) -> bool:
+        """Whether round r trains once to the speed budget, its rounds' record taken on the way (preset
+        ``long_rounds``, MNIST): only where the speed budget is the rounds' one made longer."""
+        p = self.preset
+        longer = p.speed_train.iterations > p.lenet_train.iterations and \
+            replace(p.lenet_train, iterations=p.speed_train.iterations) == p.speed_train
+        return self.dataset == "mnist" and longer and any(self.level(pm) == r for pm in p.long_rounds)
+
+    def _round_train(self, r: int) -> TrainConfig:
+        p = self.preset
+        return replace(p.speed_train, prefix_iterations=p.lenet_train.iterations) if self.long_round(r) \
+            else p.lenet_train
+
     def round_node(self, chunk: tuple[int, ...], r: int, criterion: str = "magnitude") -> Node:
         """Round r of iterative pruning for one chunk: trains with round r-1's next mask (round 0: dense)."""
         if not 0 <= r <= self.setting.rounds(self.dataset):
             raise ValueError(f"round must be in 0..{self.setting.rounds(self.dataset)}, got {r!r}")
         pruning.criterion(criterion)
-        spec = self.lenet_spec("lenet-iterative-round", round=r, pruning_criterion=criterion)
+        spec = self.lenet_spec("lenet-iterative-round", train=self._round_train(r), round=r,
+                               pruning_criterion=criterion)
         needs = (self.round_node(chunk, r - 1, criterion),) if r > 0 else ()
         ds = self.dataset
 
@@ -71,13 +86,15 @@ class Planner:
             masks = recipes.first_masks(spec, list(chunk)) if r == 0 else entries[0]["next_mask"]
             return recipes.iterative_round(spec, list(chunk), ctx.dataset(ds), masks, spec.device)
 
+        long = f", {spec.train.iterations:,} iterations" if self.long_round(r) else ""
         return Node(spec, chunk, needs, recipe, f"{self._prefix}iterative pruning round {r}/"
-                    f"{self.setting.rounds(ds)} (Pm {self.pms[r]:g}%)")
+                    f"{self.setting.rounds(ds)} (Pm {self.pms[r]:g}%{long})")
 
     def rounds_at(self, pm: float, criterion: str = "magnitude", offset: int = 0) -> Experiment:
         """The round at ``pm`` (``offset=-1``: the round before it) over every chunk: its own entries."""
         r = self.level(pm) + offset
-        spec = self.lenet_spec("lenet-iterative-round", round=r, pruning_criterion=criterion)
+        spec = self.lenet_spec("lenet-iterative-round", train=self._round_train(r), round=r,
+                               pruning_criterion=criterion)
         return self._experiment(spec, f"lenet round {r}", lambda c: self.round_node(c, r, criterion))
 
     def iterative(self, criterion: str = "magnitude") -> Experiment:
@@ -104,6 +121,8 @@ class Planner:
         spec = self.lenet_spec("lenet-control", train=train, round=r, control=name, control_index=index,
                                control_code=control.code, pruning_criterion=criterion)
         ds = self.dataset
+        if name == "ticket" and budget == "speed" and self.long_round(r):
+            return self._from_long_round(spec, r, criterion)
 
         def make(chunk):
             need = self.round_node(chunk, 0 if control.needs == "dense" else r, criterion)
@@ -119,6 +138,19 @@ class Planner:
         label = f"lenet {name}{index if name == 'reinit' else ''} round {r}" + (
             f" ({train.iterations} iterations)" if budget != "rounds" else "")
         return self._experiment(spec, label, make)
+
+    def _from_long_round(self, spec: ExperimentSpec, r: int, criterion: str) -> Experiment:
+        """The ticket at the speed budget where round r already trained that long: the round's own long record
+        (the same network, mask, initialisation, data order and configuration), not a second training."""
+        def make(chunk):
+            def recipe(ctx, entries: Sequence[dict]) -> dict:
+                return dict(entries[0]["long"])
+
+            return Node(spec, chunk, (self.round_node(chunk, r, criterion),), recipe,
+                        f"{self._prefix}ticket Pm {self.pms[r]:g}% ({spec.train.iterations:,} iterations: "
+                        f"round {r}'s own run)", trainings=0)
+
+        return self._experiment(spec, f"lenet ticket round {r} ({spec.train.iterations} iterations)", make)
 
     def width(self, width: float) -> Experiment:
         """A dense LeNet of another width multiplier, trained once (width 1 is round 0)."""

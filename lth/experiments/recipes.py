@@ -85,6 +85,9 @@ def iterative_round(spec: ExperimentSpec, chunk: list[int], dataset: lth_data.Da
     arch = spec.arch
     init = models.init_params(arch, chunk)
     rec = training.train(arch, init, masks, dataset, spec.train, chunk)
+    long = None
+    if "prefix" in rec:  # trained to the speed budget: the round itself is the run's first prefix_iterations
+        long, rec = summary(rec, masks), rec["prefix"]
     nxt = pruning.prune(rec["final"], masks, spec.rate_map, spec.pruning_criterion)
     pruned = M.apply(rec["final"], nxt)
     _, pbr = training.evaluate(arch, {k: v.to(device) for k, v in pruned.items()}, dataset.test_x, dataset.test_y)
@@ -93,6 +96,8 @@ def iterative_round(spec: ExperimentSpec, chunk: list[int], dataset: lth_data.Da
     if spec.round == 0:
         out["init"] = {k: v for k, v in init.items() if k.startswith("w")}
         out["final"] = {k: v for k, v in rec["final"].items() if k.startswith("w")}
+    if long is not None:
+        out["long"] = long
     return out
 
 

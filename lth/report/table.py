@@ -13,8 +13,8 @@ from typing import Iterable
 from lth.report.fmt import finite
 
 VERDICT_COLUMNS = ("run", "claim", "family", "verdict", "p", "p_floor", "alpha", "p_equivalence", "equivalence_margin",
-                   "effect", "effect_label", "ci_low", "ci_high", "mde", "seeds_to_decide", "censored_max", "outcome",
-                   "preregistration")
+                   "effect", "effect_label", "ci_low", "ci_high", "mde", "seeds_to_decide", "censored_max", "decided_as", "paper_value",
+                   "ours", "ours_ci_low", "ours_ci_high", "paper_inside", "outcome", "preregistration")
 PER_SEED_COLUMNS = ("run", "claim", "comparison", "design", "alternative", "margin", "arm", "level", "level_value",
                     "metric", "seed", "value")
 
@@ -38,8 +38,20 @@ def verdict_rows(doc: dict, run: str = "") -> list[dict]:
                      "seeds_to_decide": c.get("seeds_to_decide"), "effect": finite(c.get("effect")),
                      "effect_label": c.get("effect_label"), "ci_low": finite(ci[0]), "ci_high": finite(ci[1]),
                      "censored_max": max(cens) if cens else None, "outcome": c.get("outcome"),
-                     "preregistration": (c.get("preregistration") or {}).get("status")})
+                     "decided_as": "fixed budget" if str(c.get("decided_as", "")).startswith("a fixed-budget")
+                     else "paper's claim" if c.get("decided_as") else None,
+                     "preregistration": (c.get("preregistration") or {}).get("status"), **_magnitude(c)})
     return rows
+
+
+def _magnitude(claim: dict) -> dict:
+    """The claim's first paper value beside ours (the verdict table has one row per claim)."""
+    m = (claim.get("magnitude") or [None])[0]
+    if not m:
+        return {"paper_value": None, "ours": None, "ours_ci_low": None, "ours_ci_high": None, "paper_inside": None}
+    ci = m.get("ci") or [None, None]
+    return {"paper_value": finite(m.get("paper")), "ours": finite(m.get("ours")), "ours_ci_low": finite(ci[0]),
+            "ours_ci_high": finite(ci[1]), "paper_inside": m.get("inside")}
 
 
 def per_seed_rows(doc: dict, run: str = "") -> list[dict]:

@@ -100,8 +100,14 @@ def _vec_wilcoxon(a, b, alternative):
     return _wilcoxon_p(a - b, alternative)[0]
 
 
+def _differences(d) -> np.ndarray:
+    """Within-seed differences rounded to 1e-12: float noise (0.9812 + 0.001 - 0.9822 is -9e-19, not 0) would give
+    a tie at the margin a sign, and the sign-flip test's exactness rests on exact zeros and exact symmetry."""
+    return np.round(np.asarray(d, dtype=float), 12) + 0.0  # + 0.0 turns -0.0 into 0.0
+
+
 def _vec_signflip(a, b, alternative):
-    return _signflip_p(a - b, alternative)
+    return _signflip_p(_differences(a - b), alternative)
 
 
 def _vec_mcnemar(a, b, alternative):
@@ -216,7 +222,7 @@ def signflip(a: Sequence[float], b: Sequence[float], *, alternative: str = "grea
     r = within_seed_correlation(a, b)
     a, b, dropped = pairs(a, b)
     _need(a, label, "a sign-flip permutation test")
-    d = a + margin - b
+    d = _differences(a + margin - b)
     p = float(_signflip_p(d, alternative, seed))
     p_opp = float(_signflip_p(d, OPPOSITE[alternative], seed))
     n = len(a)

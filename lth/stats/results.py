@@ -50,6 +50,7 @@ class TestResult:
     p_floor: float | None = None  # the smallest p the design can give with these seeds (None: a model's tail)
     resolution: str = ""  # how p was computed, and its floor, in words
     seeds_to_decide: int | None = None  # seeds per arm at which the MDE would reach the observed effect
+    fixed_budget: int | None = None  # iterations, when an arm's early stopping was cut off by a shorter budget
 
     def to_dict(self) -> dict:
         d = asdict(self)
@@ -137,6 +138,7 @@ def all_hold(results: list[TestResult], label: str) -> TestResult:
         p_equivalence=min(1.0, k * min(eq)) if eq else None, equivalence_margin=binding.equivalence_margin,
         p_floor=max(floors) if floors else None, resolution=binding.resolution,
         seeds_to_decide=binding.seeds_to_decide,
+        fixed_budget=max((r.fixed_budget for r in results if r.fixed_budget), default=None),
     )
 
 
