@@ -2,7 +2,7 @@
 from lth.claimkit import arms
 from lth.claimkit import checks
 from lth.claimkit import figures
-from lth.claimkit.claim import Claim
+from lth.claimkit.claim import Claim, Expected
 
 test_wider_lenets_are_more_accurate = Claim(
     id="MNIST-1",
@@ -23,4 +23,9 @@ test_wider_lenets_are_more_accurate = Claim(
     reported_why=("claims v3 registers the monotone reading (every adjacent step; widths share seeds and data orders, "
                   "so each step is a paired sign-flip test); Kendall's trend over all widths is shown beside it, since "
                   "0.3.0's trend test passed a plateau (x1 to x2: -0.00 points at one seed base)."),
+    expected={"ci": Expected("inconclusive", (
+        "CI's own seed base 0 (a pilot base, never a verdict base; ci, 16 seeds, 2026-12-03, claims v3 code "
+        "5b81362): x0.5 > x0.25 and x1 > x0.5 clearly, but x2 against x1 +0.06 points (95% CI -0.07 to +0.17), "
+        "sign-flip p 0.19, equivalence within 0.1 points p 0.80, MDE 0.30 points: about 420 seeds per arm would "
+        "decide the last step. The plateau 0.3.0's trend test hid is now the claim's binding comparison."))},
     figures=[figures.width_accuracy()]).test

@@ -110,3 +110,20 @@ def test_the_readme_example_registers_a_control_and_a_criterion_and_a_claim_uses
     doc = json.loads((tmp_path / "reports" / "claims.json").read_text())
     (claim,) = doc["claims"]
     assert claim["id"] == "EX-2" and "sign-flipped ticket" in claim["measured"] and claim["n"] == [4, 4]
+
+
+def test_the_readme_claim_example_declares_a_valid_claim():
+    """The README's "Adding a claim" example builds (its declaration is checked when the module is imported)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    text = (repo / "README.md").read_text()
+    part = text[text.index("## Adding a claim"):]
+    start = part.index("```python") + len("```python")
+    code = part[start : part.index("```", start)] + (
+        "\nc = test_tickets_beat_reinit_at_51.lth_claim\n"
+        "assert c.equivalence == 0.001 and c.checks[0].design == 'signflip'\nprint('ok')\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=repo)
+    assert run.returncode == 0 and run.stdout.strip() == "ok", run.stderr[-2000:]
